@@ -16,7 +16,7 @@ internal sealed class KeyedLockTable<TKey> : ILockGauges
     where TKey : notnull
 {
     private readonly Partition[] _partitions;
-    private readonly int _shift;
+    private readonly int _partitionMask;
     private readonly IEqualityComparer<TKey>? _comparer;
 
     internal KeyedLockTable(LockInstrumentation instrumentation, LockOptions? options, IEqualityComparer<TKey>? comparer)
@@ -29,7 +29,7 @@ internal sealed class KeyedLockTable<TKey> : ILockGauges
         }
 
         var count = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(requested == 0 ? Environment.ProcessorCount * 8 : requested, 1, 1 << 16));
-        _shift = 32 - BitOperations.Log2((uint)count);
+        _partitionMask = count - 1;
         _partitions = new Partition[count];
         for (var i = 0; i < count; i++)
         {
@@ -89,7 +89,7 @@ internal sealed class KeyedLockTable<TKey> : ILockGauges
         }
 
         var hash = Hash(key);
-        var partition = _partitions[(int)((uint)hash * 0x9E3779B9u >> _shift)];
+        var partition = _partitions[PartitionIndex(hash)];
         Waiter waiter;
         lock (partition.Sync)
         {
@@ -123,6 +123,11 @@ internal sealed class KeyedLockTable<TKey> : ILockGauges
                 Instrumentation.IncludeKeyInExceptions ? key : null))
             : default;
     }
+
+    // Fibonacci hashing spreads poor hash codes (small integers) over the partitions; its upper bits pick the
+    // partition and the hash's own low bits pick the bucket inside it, so the two choices stay independent.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int PartitionIndex(int hash) => (int)(((uint)hash * 0x9E3779B9u) >> 16) & _partitionMask;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Hash(TKey key) => _comparer is null ? EqualityComparer<TKey>.Default.GetHashCode(key) : _comparer.GetHashCode(key);
