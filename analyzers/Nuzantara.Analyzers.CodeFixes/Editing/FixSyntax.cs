@@ -1,0 +1,72 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace Nuzantara.Analyzers.Editing;
+
+/// <summary>Syntax the lock fixes share: timeouts, forwarded tokens, timeout exceptions.</summary>
+internal static class FixSyntax
+{
+    internal const string RuntimeNamespace = "Nuzantara.Concurrency";
+
+    /// <summary><c>TimeSpan.FromSeconds(5)</c>, or <c>FromMilliseconds</c> for a fraction of a second.</summary>
+    internal static ExpressionSyntax Timeout(TimeSpan timeout)
+    {
+        var wholeSeconds = timeout.Ticks % TimeSpan.TicksPerSecond == 0;
+        var factory = wholeSeconds ? "FromSeconds" : "FromMilliseconds";
+        var value = wholeSeconds ? (int)timeout.TotalSeconds : (int)Math.Round(timeout.TotalMilliseconds);
+        return InvocationExpression(
+            MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName("TimeSpan"), IdentifierName(factory)),
+            ArgumentList(SingletonSeparatedList(Argument(LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(value))))));
+    }
+
+    /// <summary>How a fix describes a timeout in its title: <c>5 s</c>, <c>500 ms</c>.</summary>
+    internal static string Describe(TimeSpan timeout)
+        => timeout.Ticks % TimeSpan.TicksPerSecond == 0
+            ? timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s"
+            : timeout.TotalMilliseconds.ToString(CultureInfo.InvariantCulture) + " ms";
+
+    /// <summary>
+    /// The token to forward: the call's own, else a <see cref="System.Threading.CancellationToken"/> parameter of the
+    /// innermost enclosing method, local function or lambda.
+    /// </summary>
+    internal static ExpressionSyntax? CancellationToken(SyntaxNode node, SemanticModel model, ExpressionSyntax? existing)
+    {
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        foreach (var ancestor in node.Ancestors())
+        {
+            var method = ancestor switch
+            {
+                AnonymousFunctionExpressionSyntax lambda => model.GetSymbolInfo(lambda).Symbol as IMethodSymbol,
+                LocalFunctionStatementSyntax or BaseMethodDeclarationSyntax => model.GetDeclaredSymbol(ancestor) as IMethodSymbol,
+                _ => null,
+            };
+            if (method is not null)
+            {
+                var parameter = method.Parameters.FirstOrDefault(p => p.Type.ToDisplayString() == "System.Threading.CancellationToken");
+                return parameter is null ? null : IdentifierName(parameter.Name);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary><c>throw new LockTimeoutException("_gate", LockMode.Exclusive, TimeSpan.FromSeconds(5));</c></summary>
+    internal static ThrowStatementSyntax ThrowTimeout(string lockName, string mode, TimeSpan timeout)
+        => ThrowStatement(
+            ObjectCreationExpression(IdentifierName("LockTimeoutException"))
+                .WithArgumentList(ArgumentList(SeparatedList(new[]
+                {
+                    Argument(LiteralExpression(SyntaxKind.StringLiteralExpression, Literal(lockName))),
+                    Argument(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName("LockMode"), IdentifierName(mode))),
+                    Argument(Timeout(timeout)),
+                }))));
+}

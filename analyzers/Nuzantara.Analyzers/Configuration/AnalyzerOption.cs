@@ -1,0 +1,91 @@
+using System;
+using System.Globalization;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Nuzantara.Analyzers.Configuration;
+
+/// <summary>An <c>.editorconfig</c> option declared once: its key, default and parser.</summary>
+/// <typeparam name="T">The option's type.</typeparam>
+internal sealed class AnalyzerOption<T>
+{
+    private readonly TryParse _parse;
+
+    internal AnalyzerOption(string key, T defaultValue, TryParse parse)
+    {
+        Key = key;
+        DefaultValue = defaultValue;
+        _parse = parse;
+    }
+
+    internal delegate bool TryParse(string text, out T value);
+
+    /// <summary>The key as written in <c>.editorconfig</c>, such as <c>NZ1001.allow_cancellation_token</c>.</summary>
+    internal string Key { get; }
+
+    internal T DefaultValue { get; }
+
+    /// <summary>The value in force for a file; the default when unset or unreadable.</summary>
+    internal T GetValue(AnalyzerConfigOptionsProvider provider, SyntaxTree tree)
+        => provider.GetOptions(tree).TryGetValue(Key, out var text) && _parse(text.Trim(), out var value) ? value : DefaultValue;
+}
+
+/// <summary>Parsers shared by the options.</summary>
+internal static class OptionParsers
+{
+    internal static bool Boolean(string text, out bool value) => bool.TryParse(text, out value);
+
+    /// <summary>Reads <c>5s</c>, <c>500ms</c>, <c>2m</c>, a bare number of seconds, or a <see cref="TimeSpan"/> such as <c>00:00:05</c>.</summary>
+    internal static bool Duration(string text, out TimeSpan value)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        if (text.EndsWith("ms", StringComparison.OrdinalIgnoreCase)
+            && double.TryParse(text.Substring(0, text.Length - 2), NumberStyles.Float, invariant, out var milliseconds))
+        {
+            return Positive(TimeSpan.FromMilliseconds(milliseconds), out value);
+        }
+
+        if (text.EndsWith("s", StringComparison.OrdinalIgnoreCase)
+            && double.TryParse(text.Substring(0, text.Length - 1), NumberStyles.Float, invariant, out var seconds))
+        {
+            return Positive(TimeSpan.FromSeconds(seconds), out value);
+        }
+
+        if (text.EndsWith("m", StringComparison.OrdinalIgnoreCase)
+            && double.TryParse(text.Substring(0, text.Length - 1), NumberStyles.Float, invariant, out var minutes))
+        {
+            return Positive(TimeSpan.FromMinutes(minutes), out value);
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, invariant, out var bare))
+        {
+            return Positive(TimeSpan.FromSeconds(bare), out value);
+        }
+
+        if (TimeSpan.TryParse(text, invariant, out var span))
+        {
+            return Positive(span, out value);
+        }
+
+        value = default;
+        return false;
+    }
+
+    private static bool Positive(TimeSpan span, out TimeSpan value)
+    {
+        value = span;
+        return span > TimeSpan.Zero;
+    }
+}
+
+/// <summary>Every option the rules read; each rule page lists its own.</summary>
+internal static class RuleOptions
+{
+    /// <summary>NZ1001: a call that passes only a cancellation token counts as bounded.</summary>
+    internal static readonly AnalyzerOption<bool> AllowCancellationToken =
+        new("NZ1001.allow_cancellation_token", false, OptionParsers.Boolean);
+
+    /// <summary>NZ1001's code fix: the timeout it writes.</summary>
+    internal static readonly AnalyzerOption<TimeSpan> DefaultTimeout =
+        new("NZ1001.default_timeout", TimeSpan.FromSeconds(5), OptionParsers.Duration);
+}

@@ -1,0 +1,40 @@
+namespace Nuzantara.Analyzers;
+
+/// <summary>Every diagnostic id Nuzantara reports, and where each rule's page lives.</summary>
+/// <remarks>IDs are grouped by family (1xxx lock hygiene, 2xxx shared state, 3xxx check-then-act, 4xxx consistency); a new rule takes the next free number of its family.</remarks>
+public static class RuleIdentifiers
+{
+    /// <summary>Lock acquired with no timeout.</summary>
+    public const string LockWithoutTimeout = "NZ1001";
+
+    /// <summary>Result of a timed acquisition ignored.</summary>
+    public const string IgnoredLockTimeout = "NZ1002";
+
+    /// <summary>Release not guaranteed on every path.</summary>
+    public const string ReleaseNotGuaranteed = "NZ1003";
+
+    /// <summary>Per-key lock dictionary that only grows.</summary>
+    public const string UnboundedLockDictionary = "NZ1004";
+
+    /// <summary>Thread-affine lock held across an await.</summary>
+    public const string ThreadAffineLockAcrossAwait = "NZ1005";
+
+    /// <summary>Two locks taken in opposite orders.</summary>
+    public const string LockOrderInversion = "NZ1006";
+
+    private const string DocumentationRoot = "https://github.com/nuzantara/nuzantara/blob/main/docs/rules/";
+
+    /// <summary>The documentation page of a rule: <c>docs/rules/{id}.md</c> in the repository.</summary>
+    /// <param name="id">The rule's id, such as <c>NZ1001</c>.</param>
+    /// <returns>The page's address.</returns>
+    public static string GetHelpUri(string id) => DocumentationRoot + id + ".md";
+}
+
+/// <summary>The categories rules are filed under.</summary>
+internal static class RuleCategories
+{
+    internal const string LockHygiene = "LockHygiene";
+    internal const string SharedState = "SharedState";
+    internal const string CheckThenAct = "CheckThenAct";
+    internal const string Consistency = "Consistency";
+}
