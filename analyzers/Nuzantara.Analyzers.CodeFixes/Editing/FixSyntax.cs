@@ -4,6 +4,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace Nuzantara.Analyzers.Editing;
@@ -57,6 +58,19 @@ internal static class FixSyntax
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Records <c>acquire; try { body } finally { release; }</c> → <c>using (resource) { body }</c>: the acquisition
+    /// statement goes, the try becomes the using and keeps the acquisition's leading trivia (its comments).
+    /// </summary>
+    internal static void ReplaceTryFinallyWithUsing(DocumentEditor editor, StatementSyntax acquire, TryStatementSyntax tryStatement, ExpressionSyntax resource)
+    {
+        editor.RemoveNode(acquire, SyntaxRemoveOptions.KeepNoTrivia);
+        editor.ReplaceNode(tryStatement, (current, _) =>
+            UsingStatement(null, resource, ((TryStatementSyntax)current).Block)
+                .WithLeadingTrivia(acquire.GetLeadingTrivia())
+                .WithTrailingTrivia(current.GetTrailingTrivia()));
     }
 
     /// <summary><c>throw new LockTimeoutException("_gate", LockMode.Exclusive, TimeSpan.FromSeconds(5));</c></summary>
