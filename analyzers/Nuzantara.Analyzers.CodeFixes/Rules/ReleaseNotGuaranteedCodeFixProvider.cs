@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 using Nuzantara.Analyzers.Analysis;
 using Nuzantara.Analyzers.Editing;
@@ -94,28 +95,13 @@ public sealed class ReleaseNotGuaranteedCodeFixProvider : DocumentFixProvider
             return null;
         }
 
-        return new FixPlan(Title, Key, editor =>
+        return new FixPlan(Title, Key, editor => ReplaceRange(editor, block, first, tryStatement, range =>
         {
-            editor.TrackNode(first);
-            editor.TrackNode(tryStatement);
-            editor.ReplaceNode(block, (current, _) =>
-            {
-                var currentBlock = (BlockSyntax)current;
-                var (from, to) = (IndexOfCurrent(currentBlock, first), IndexOfCurrent(currentBlock, tryStatement));
-                if (from < 0 || to <= from)
-                {
-                    return current;
-                }
-
-                var currentTry = (TryStatementSyntax)currentBlock.Statements[to];
-                var statements = currentBlock.Statements;
-                var merged = currentTry
-                    .WithBlock(currentTry.Block.WithStatements(currentTry.Block.Statements.InsertRange(0, statements.Skip(from).Take(to - from))))
-                    .WithLeadingTrivia(statements[from].GetLeadingTrivia())
-                    .WithAdditionalAnnotations(Formatter.Annotation);
-                return currentBlock.WithStatements(List(statements.Take(from).Append(merged).Concat(statements.Skip(to + 1))));
-            });
-        });
+            var currentTry = (TryStatementSyntax)range[range.Count - 1];
+            return currentTry
+                .WithBlock(currentTry.Block.WithStatements(currentTry.Block.Statements.InsertRange(0, range.Take(range.Count - 1))))
+                .WithLeadingTrivia(range[0].GetLeadingTrivia());
+        }));
     }
 
     /// <summary><c>acquire; statements; release;</c> → <c>acquire; try { statements; } finally { release; }</c>.</summary>
@@ -135,29 +121,12 @@ public sealed class ReleaseNotGuaranteedCodeFixProvider : DocumentFixProvider
             return null;
         }
 
-        return new FixPlan(Title, Key, editor =>
-        {
-            editor.TrackNode(first);
-            editor.TrackNode(release);
-            editor.ReplaceNode(block, (current, _) =>
-            {
-                var currentBlock = (BlockSyntax)current;
-                var (from, to) = (IndexOfCurrent(currentBlock, first), IndexOfCurrent(currentBlock, release));
-                if (from < 0 || to <= from)
-                {
-                    return current;
-                }
-
-                var statements = currentBlock.Statements;
-                var wrapped = TryStatement(
-                        Block(statements.Skip(from).Take(to - from).Select((s, i) => i == 0 ? s.WithoutLeadingTrivia() : s)),
-                        default,
-                        FinallyClause(Block(statements[to].WithoutLeadingTrivia())))
-                    .WithLeadingTrivia(statements[from].GetLeadingTrivia())
-                    .WithAdditionalAnnotations(Formatter.Annotation);
-                return currentBlock.WithStatements(List(statements.Take(from).Append(wrapped).Concat(statements.Skip(to + 1))));
-            });
-        });
+        return new FixPlan(Title, Key, editor => ReplaceRange(editor, block, first, release, range =>
+            TryStatement(
+                    Block(range.Take(range.Count - 1).Select((s, i) => i == 0 ? s.WithoutLeadingTrivia() : s)),
+                    default,
+                    FinallyClause(Block(range[range.Count - 1].WithLeadingTrivia(WithoutBlankLines(range[range.Count - 1].GetLeadingTrivia())))))
+                .WithLeadingTrivia(range[0].GetLeadingTrivia())));
     }
 
     /// <summary>
@@ -207,7 +176,29 @@ public sealed class ReleaseNotGuaranteedCodeFixProvider : DocumentFixProvider
         return -1;
     }
 
-    /// <summary>Where an original statement, tracked by the editor, sits in the block as other fixes left it.</summary>
-    private static int IndexOfCurrent(BlockSyntax currentBlock, StatementSyntax original)
-        => currentBlock.GetCurrentNode(original) is { } current ? currentBlock.Statements.IndexOf(current) : -1;
+    /// <summary>
+    /// Records the replacement of the statements from <paramref name="first"/> to <paramref name="last"/> by one
+    /// statement built from them. The statements are found again in the block as earlier fixes left it (Fix All applies
+    /// nested fixes first), through the editor's tracking, so the built statement includes those fixes.
+    /// </summary>
+    private static void ReplaceRange(DocumentEditor editor, BlockSyntax block, StatementSyntax first, StatementSyntax last, System.Func<IReadOnlyList<StatementSyntax>, StatementSyntax> build)
+    {
+        editor.TrackNode(first);
+        editor.TrackNode(last);
+        editor.ReplaceNode(block, (current, _) =>
+        {
+            var statements = ((BlockSyntax)current).Statements;
+            var (from, to) = (IndexOfCurrent(statements, current, first), IndexOfCurrent(statements, current, last));
+            if (from < 0 || to <= from)
+            {
+                return current;
+            }
+
+            var replacement = build(statements.Skip(from).Take(to - from + 1).ToList()).WithAdditionalAnnotations(Formatter.Annotation);
+            return ((BlockSyntax)current).WithStatements(List(statements.Take(from).Append(replacement).Concat(statements.Skip(to + 1))));
+        });
+    }
+
+    private static int IndexOfCurrent(SyntaxList<StatementSyntax> statements, SyntaxNode currentBlock, StatementSyntax original)
+        => currentBlock.GetCurrentNode(original) is { } current ? statements.IndexOf(current) : -1;
 }

@@ -6,6 +6,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Text;
 
@@ -70,6 +71,27 @@ internal sealed class LockRegions
 
         return new LockRegions(body.Syntax, regions.OrderBy(r => r.Statement.SpanStart).ToImmutableArray());
     }
+
+    /// <summary>
+    /// Registers <paramref name="report"/> on every function body (method, constructor, accessor, local function,
+    /// lambda) with the body's regions, in compilations that reference a lock type at all.
+    /// </summary>
+    internal static void RegisterBodyAction(AnalysisContext context, Action<OperationAnalysisContext, LockRegions> report)
+        => context.RegisterCompilationStartAction(start =>
+        {
+            var apis = LockApis.Create(start.Compilation);
+            if (apis.IsEmpty)
+            {
+                return;
+            }
+
+            start.RegisterOperationAction(
+                body => report(body, Analyze(body.Operation, apis)),
+                OperationKind.MethodBody,
+                OperationKind.ConstructorBody,
+                OperationKind.LocalFunction,
+                OperationKind.AnonymousFunction);
+        });
 
     /// <summary>
     /// The regions of the innermost function body around <paramref name="node"/> (lambda, local function, method,
@@ -351,8 +373,11 @@ internal sealed class LockRegions
                 return Region(LockRegionKind.StatementBeforeTry, acquire, statement, paired, next, next);
             }
 
-            var unprotected = paired.FirstOrDefault(r => r.Invocation.Syntax.FirstAncestorOrSelf<FinallyClauseSyntax>() is null) ?? paired[0];
-            return Region(LockRegionKind.Unprotected, acquire, statement, paired, EnclosingStatement(unprotected.Invocation.Syntax), next);
+            // Releases that are all in finally blocks the structure does not connect to this acquisition: no verdict.
+            var unprotected = paired.FirstOrDefault(r => r.Invocation.Syntax.FirstAncestorOrSelf<FinallyClauseSyntax>() is null);
+            return unprotected is null
+                ? null
+                : Region(LockRegionKind.Unprotected, acquire, statement, paired, EnclosingStatement(unprotected.Invocation.Syntax), next);
         }
 
         private LockRegion Region(LockRegionKind kind, LockCall acquire, StatementSyntax statement, ImmutableArray<LockCall> releases, SyntaxNode? breaker, StatementSyntax? firstHeld = null)
@@ -365,12 +390,16 @@ internal sealed class LockRegions
         private ImmutableArray<IOperation> AwaitsIn(TextSpan held)
             => _facts.Awaits.Where(a => held.Contains(a.Syntax.SpanStart)).OrderBy(a => a.Syntax.SpanStart).ToImmutableArray();
 
-        /// <summary>The releases after this acquisition and before the next acquisition of the same lock.</summary>
+        /// <summary>
+        /// The releases after this acquisition and before the next acquisition of the same lock on the same path (one
+        /// in the other branch of an <c>if</c> or another <c>switch</c> section does not count).
+        /// </summary>
         private ImmutableArray<LockCall> Paired(LockCall acquire, ImmutableArray<LockCall> releases)
         {
             var start = acquire.Invocation.Syntax.Span.End;
             var next = _facts.Calls
-                .Where(c => c.Operation != LockOperation.Release && c != acquire && SameLock(c, acquire) && c.Invocation.Syntax.SpanStart > start)
+                .Where(c => c.Operation != LockOperation.Release && c != acquire && SameLock(c, acquire) && c.Invocation.Syntax.SpanStart > start
+                    && !InOtherBranch(acquire.Invocation.Syntax, c.Invocation.Syntax))
                 .Select(c => c.Invocation.Syntax.SpanStart)
                 .DefaultIfEmpty(int.MaxValue)
                 .Min();
@@ -471,8 +500,15 @@ internal sealed class LockRegions
         private static StatementSyntax? FirstStatementHeld(StatementSyntax statement, SuccessTest success)
         {
             var continuation = Continuation(statement, success);
-            while (continuation is (var list, var index) && index < list.Count)
+            while (continuation is (var list, var index))
             {
+                if (index >= list.Count)
+                {
+                    // Past the end of a loop body, a branch or a nested block: on after the statement that holds it.
+                    continuation = list.Count > 0 && EnclosingOfBody(list[0]) is { } enclosing ? Continuation(enclosing, success) : null;
+                    continue;
+                }
+
                 var current = list[index];
                 if (current is EmptyStatementSyntax or LocalFunctionStatementSyntax)
                 {
@@ -519,8 +555,39 @@ internal sealed class LockRegions
                 }
             }
 
+            // An embedded statement (the body of a loop or an if without braces) goes on after its enclosing statement.
+            while (SiblingsOf(statement) is null && statement.Parent is StatementSyntax or ElseClauseSyntax && statement.FirstAncestorOrSelf<StatementSyntax>(a => a != statement) is { } enclosing && !IsFunction(enclosing))
+            {
+                statement = enclosing;
+            }
+
             return SiblingsOf(statement) is { } siblings ? (siblings, IndexOf(siblings, statement) + 1) : null;
         }
+
+        private static bool IsFunction(SyntaxNode node) => node is LocalFunctionStatementSyntax;
+
+        /// <summary>The loop, <c>if</c> or block whose body holds <paramref name="statement"/>; null for a try, a switch or a function.</summary>
+        private static StatementSyntax? EnclosingOfBody(StatementSyntax statement)
+        {
+            // The body is the block around the statement, or the statement itself when embedded without braces.
+            StatementSyntax body = statement.Parent as BlockSyntax ?? statement;
+            return body.Parent switch
+            {
+                ElseClauseSyntax { Parent: IfStatementSyntax check } => check,
+                BlockSyntax => body,
+                IfStatementSyntax or WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax => (StatementSyntax)body.Parent,
+                _ => null,
+            };
+        }
+
+        /// <summary>Whether two nodes sit in branches that exclude each other: then and else of one <c>if</c>, or two sections of one <c>switch</c>.</summary>
+        private static bool InOtherBranch(SyntaxNode first, SyntaxNode second)
+            => first.Ancestors().Any(a => a switch
+            {
+                IfStatementSyntax { Else: { } elseClause } check => check.Statement.Span.Contains(first.Span) && elseClause.Span.Contains(second.Span),
+                SwitchSectionSyntax section => section.Parent is SwitchStatementSyntax switchStatement && switchStatement.Span.Contains(second.Span) && !section.Span.Contains(second.Span),
+                _ => false,
+            });
 
         /// <summary>
         /// A release in a finally that runs only when the lock was taken: under an <c>if</c> testing a flag the try

@@ -57,26 +57,12 @@ public sealed class ReleaseNotGuaranteedAnalyzer : DiagnosticAnalyzer
     {
         context.EnableConcurrentExecution();
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var apis = LockApis.Create(start.Compilation);
-            if (apis.IsEmpty)
-            {
-                return;
-            }
-
-            start.RegisterOperationAction(
-                body => Analyze(body, apis),
-                OperationKind.MethodBody,
-                OperationKind.ConstructorBody,
-                OperationKind.LocalFunction,
-                OperationKind.AnonymousFunction);
-        });
+        LockRegions.RegisterBodyAction(context, Report);
     }
 
-    private static void Analyze(OperationAnalysisContext context, LockApis apis)
+    private static void Report(OperationAnalysisContext context, LockRegions regions)
     {
-        foreach (var region in LockRegions.Analyze(context.Operation, apis).Regions)
+        foreach (var region in regions.Regions)
         {
             var descriptor = region.Kind switch
             {

@@ -29,26 +29,12 @@ public sealed class ThreadAffineLockAcrossAwaitAnalyzer : DiagnosticAnalyzer
     {
         context.EnableConcurrentExecution();
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var apis = LockApis.Create(start.Compilation);
-            if (apis.IsEmpty)
-            {
-                return;
-            }
-
-            start.RegisterOperationAction(
-                body => Analyze(body, apis),
-                OperationKind.MethodBody,
-                OperationKind.ConstructorBody,
-                OperationKind.LocalFunction,
-                OperationKind.AnonymousFunction);
-        });
+        LockRegions.RegisterBodyAction(context, Report);
     }
 
-    private static void Analyze(OperationAnalysisContext context, LockApis apis)
+    private static void Report(OperationAnalysisContext context, LockRegions regions)
     {
-        foreach (var region in LockRegions.Analyze(context.Operation, apis).Regions)
+        foreach (var region in regions.Regions)
         {
             // lock statements and EnterScope() using blocks cannot contain an await: the compiler rejects them.
             if (region.Acquire is null || region.Kind == LockRegionKind.Using || !region.IsThreadAffine || region.Awaits.IsEmpty)

@@ -314,6 +314,34 @@ public sealed class LockRegionsTests
     }
 
     [Fact]
+    public void AcquisitionInALoopOrBranchWithoutBraces_GoesOnAfterTheEnclosingStatement()
+    {
+        var body = Body("""
+            private readonly SemaphoreSlim _pool = new(8, 8);
+            private readonly object _sync = new();
+
+            public async Task Run(int permits, bool exclusive)
+            {
+                for (var i = 0; i < permits; i++)
+                    await _pool.WaitAsync();
+                try { } finally { _pool.Release(permits); }
+
+                if (exclusive)
+                    Monitor.Enter(_sync);
+                else
+                    Monitor.Enter(_sync);
+                permits++;
+                Monitor.Exit(_sync);
+            }
+            """);
+
+        Assert.Equal(
+            [LockRegionKind.TryFinally, LockRegionKind.Unprotected, LockRegionKind.Unprotected],
+            body.Regions.Regions.Select(r => r.Kind));
+        Assert.All(body.Regions.Regions.Skip(1), r => Assert.Equal("permits++;", r.FirstHeld?.ToString()));
+    }
+
+    [Fact]
     public void ReleaseInACatchThatRethrows_IsReleasedOnFailure()
     {
         var body = Body("""

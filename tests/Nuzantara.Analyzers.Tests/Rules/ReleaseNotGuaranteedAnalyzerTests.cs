@@ -624,6 +624,94 @@ public sealed class ReleaseNotGuaranteedAnalyzerTests
     }
 
     [Fact]
+    public async Task LoopsSwitchesRetriesAndIndexedLocks_WithTryFinally_DoNotReport()
+    {
+        await VerifyCS.VerifyAnalyzerAsync("""
+            using System;
+            using System.Collections.Generic;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class BulkImporter
+            {
+                private readonly SemaphoreSlim _gate = new(1, 1);
+                private readonly SemaphoreSlim _pool = new(4, 4);
+                private readonly object _sync = new();
+                private readonly Dictionary<string, SemaphoreSlim> _perKey = new();
+                private object? _schema;
+                private int _rows;
+
+                public object Schema
+                {
+                    get
+                    {
+                        if (_schema is null)
+                        {
+                            Monitor.Enter(_sync);
+                            try { _schema ??= new object(); }
+                            finally { Monitor.Exit(_sync); }
+                        }
+
+                        return _schema;
+                    }
+                }
+
+                public async Task ImportAsync(int kind, IEnumerable<int> rows, CancellationToken cancellationToken)
+                {
+                    switch (kind)
+                    {
+                        case 1:
+                            await _gate.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                            try { _rows++; } finally { _gate.Release(); }
+                            break;
+                        default:
+                            while (!await _gate.WaitAsync(100, cancellationToken))
+                            {
+                                Console.WriteLine("waiting for the importer");
+                            }
+
+                            try { _rows--; }
+                            catch (InvalidOperationException ex) when (ex.Data.Count > 0) { _rows = 0; }
+                            finally { _gate.Release(); }
+                            break;
+                    }
+
+                    foreach (var row in rows)
+                    {
+                        await _gate.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+                        try
+                        {
+                            if (row < 0) continue;
+                            if (row == 0) break;
+                            if (row > 100) return;
+                            _rows += row;
+                        }
+                        finally
+                        {
+                            _gate.Release();
+                        }
+                    }
+                }
+
+                public async Task ParallelAsync(int permits, string table, CancellationToken cancellationToken)
+                {
+                    for (var i = 0; i < permits; i++)
+                    {
+                        await _pool.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+                    }
+
+                    try { _rows += permits; }
+                    finally { _pool.Release(permits); }
+
+                    await _perKey[table].WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+                    try { _rows++; }
+                    finally { _perKey[table].Release(); }
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task GeneratedCode_DoesNotReport()
     {
         await VerifyCS.VerifyAnalyzerAsync("""
@@ -666,6 +754,7 @@ public sealed class ReleaseNotGuaranteedAnalyzerTests
                     // Reload under the gate so readers never see a half-built profile.
                     _profile = await load();
                     _version++;
+                    // Readers may go on.
                     _gate.Release();
                     Console.WriteLine(_version);
                 }
@@ -694,6 +783,7 @@ public sealed class ReleaseNotGuaranteedAnalyzerTests
                     }
                     finally
                     {
+                        // Readers may go on.
                         _gate.Release();
                     }
 

@@ -385,6 +385,49 @@ public sealed class ThreadAffineLockAcrossAwaitAnalyzerTests
     }
 
     [Fact]
+    public async Task ReleaserReturnedToTheCaller_AndTimedEnterWithATimeoutField_DoNotReport()
+    {
+        await VerifyCS.VerifyAnalyzerAsync("""
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class LegacyGate
+            {
+                private readonly object _sync = new();
+                private readonly TimeSpan _timeout = TimeSpan.FromSeconds(1);
+                private int _count;
+
+                public async Task<IDisposable> EnterAsync(Func<Task> before)
+                {
+                    await before();
+                    Monitor.Enter(_sync);
+                    return new Exit(_sync);
+                }
+
+                public async Task<bool> BumpAsync(Func<Task> after)
+                {
+                    if (!Monitor.TryEnter(_sync, _timeout))
+                    {
+                        return false;
+                    }
+
+                    try { _count++; }
+                    finally { Monitor.Exit(_sync); }
+
+                    await after();
+                    return true;
+                }
+
+                private sealed class Exit(object sync) : IDisposable
+                {
+                    public void Dispose() => Monitor.Exit(sync);
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task SynchronousRegionInALocalFunction_WithAwaitsAround_DoesNotReport()
     {
         await VerifyCS.VerifyAnalyzerAsync("""
