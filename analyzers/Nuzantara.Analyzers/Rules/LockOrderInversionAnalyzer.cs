@@ -182,7 +182,7 @@ public sealed class LockOrderInversionAnalyzer : DiagnosticAnalyzer
                         ImmutableArray.Create(other.Location),
                         Name(pair.Key.Inner, site.Owner),
                         Name(pair.Key.Outer, site.Owner),
-                        other.Owner.ContainingType?.Name + "." + MemberName(other.Owner)));
+                        Describe(other.Owner)));
                 }
             }
         }
@@ -241,8 +241,14 @@ public sealed class LockOrderInversionAnalyzer : DiagnosticAnalyzer
                 ? lockSymbol.Name
                 : lockSymbol.ContainingType.Name + "." + lockSymbol.Name;
 
-        private static string MemberName(ISymbol owner)
-            => owner is IMethodSymbol { AssociatedSymbol: { } property } ? property.Name : owner.Name;
+        /// <summary>Where the other site is: <c>TransferService.Refund</c>, a property by its name, or the top-level statements.</summary>
+        private static string Describe(ISymbol owner)
+            => owner switch
+            {
+                IMethodSymbol { Name: WellKnownMemberNames.TopLevelStatementsEntryPointMethodName } => "the top-level statements",
+                IMethodSymbol { AssociatedSymbol: { } property } => owner.ContainingType?.Name + "." + property.Name,
+                _ => owner.ContainingType?.Name + "." + owner.Name,
+            };
     }
 
     private sealed class PairComparer : IEqualityComparer<(ISymbol Outer, ISymbol Inner)>
