@@ -143,13 +143,6 @@ public sealed class LockWithoutTimeoutCodeFixProvider : DocumentFixProvider
             return null;
         }
 
-        var name = call.TargetSymbol?.Name ?? LockApis.DisplayName(call.Family);
-        var mode = call.Mode switch
-        {
-            "read" => "Read",
-            "write" or "upgradeable" => "Write",
-            _ => "Exclusive",
-        };
         return new FixPlan(
             $"Wait at most {FixSyntax.Describe(timeout)} and throw LockTimeoutException",
             ThrowKey,
@@ -157,7 +150,7 @@ public sealed class LockWithoutTimeoutCodeFixProvider : DocumentFixProvider
                 statement,
                 IfStatement(
                         PrefixUnaryExpression(SyntaxKind.LogicalNotExpression, statement.Expression.ReplaceNode(invocation, timed).WithoutTrivia()),
-                        Block(FixSyntax.ThrowTimeout(name, mode, timeout)))
+                        Block(FixSyntax.ThrowTimeout(call, FixSyntax.Timeout(timeout))))
                     .WithTriviaFrom(statement)),
             "System",
             FixSyntax.RuntimeNamespace);

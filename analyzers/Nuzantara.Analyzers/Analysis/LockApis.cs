@@ -148,6 +148,7 @@ internal sealed class LockApis
         TimeSpan = compilation.GetTypeByMetadataName("System.TimeSpan");
         CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         Timeout = compilation.GetTypeByMetadataName("System.Threading.Timeout");
+        LockHandle = compilation.GetTypeByMetadataName("Nuzantara.Concurrency.LockHandle");
     }
 
     internal INamedTypeSymbol? TimeSpan { get; }
@@ -155,6 +156,9 @@ internal sealed class LockApis
     internal INamedTypeSymbol? CancellationToken { get; }
 
     internal INamedTypeSymbol? Timeout { get; }
+
+    /// <summary>The runtime's handle, whose <c>IsAcquired</c> carries a <c>TryLockAsync</c> result.</summary>
+    internal INamedTypeSymbol? LockHandle { get; }
 
     /// <summary>Whether the compilation references no lock type at all, so rules can skip it.</summary>
     internal bool IsEmpty => _semaphoreSlim is null && _monitor is null && _nitoAsyncLock is null && _nuzantaraLocks.IsEmpty;
@@ -362,7 +366,8 @@ internal sealed class LockApis
     private LockCall Call(IInvocationOperation invocation, LockFamily family, LockOperation operation, IOperation? target, TimeoutKind timeout, string mode = "")
         => new(invocation, family, operation, target, timeout, TakesCancellationToken(invocation), mode);
 
-    private IArgumentOperation? TimeoutArgument(IInvocationOperation invocation)
+    /// <summary>The argument that bounds the wait: a <see cref="System.TimeSpan"/>, or an int whose parameter names a timeout.</summary>
+    internal IArgumentOperation? TimeoutArgument(IInvocationOperation invocation)
     {
         foreach (var argument in invocation.Arguments)
         {
