@@ -165,6 +165,21 @@ internal sealed class LockApis
 
     internal static LockApis Create(Compilation compilation) => new(compilation);
 
+    /// <summary>Whether a type is a lock object: a semaphore, mutex, reader-writer lock, <c>Lock</c>, or an async lock of Nito.AsyncEx or the runtime.</summary>
+    internal bool IsLockType(ITypeSymbol type)
+    {
+        if (type is not INamedTypeSymbol named)
+        {
+            return false;
+        }
+
+        var definition = named.OriginalDefinition;
+        return _nuzantaraLocks.Contains(definition)
+            || Is(definition, _semaphoreSlim) || Is(definition, _readerWriterLockSlim) || Is(definition, _threadingLock) || Is(definition, _spinLock)
+            || Is(definition, _nitoAsyncLock) || Is(definition, _nitoReaderWriterLock) || Is(definition, _nitoMonitor) || Is(definition, _nitoSemaphore)
+            || DerivesFrom(definition, _mutex) || DerivesFrom(definition, _semaphore);
+    }
+
     internal static string DisplayName(LockFamily family) => family switch
     {
         LockFamily.SemaphoreSlim => "SemaphoreSlim",

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Immutable;
+using System.Linq;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -34,6 +36,13 @@ internal sealed class AnalyzerOption<T>
 internal static class OptionParsers
 {
     internal static bool Boolean(string text, out bool value) => bool.TryParse(text, out value);
+
+    /// <summary>Reads a comma-separated list, ignoring blanks.</summary>
+    internal static bool List(string text, out ImmutableArray<string> value)
+    {
+        value = text.Split(',').Select(item => item.Trim()).Where(item => item.Length > 0).ToImmutableArray();
+        return true;
+    }
 
     /// <summary>Reads <c>5s</c>, <c>500ms</c>, <c>2m</c>, a bare number of seconds, or a <see cref="TimeSpan"/> such as <c>00:00:05</c>.</summary>
     internal static bool Duration(string text, out TimeSpan value)
@@ -84,6 +93,10 @@ internal static class RuleOptions
     /// <summary>NZ1001: a call that passes only a cancellation token counts as bounded.</summary>
     internal static readonly AnalyzerOption<bool> AllowCancellationToken =
         new("NZ1001.allow_cancellation_token", false, OptionParsers.Boolean);
+
+    /// <summary>Types that count as shared (ARCHITECTURE §3, reason 5): comma-separated globs over simple or full type names.</summary>
+    internal static readonly AnalyzerOption<ImmutableArray<string>> SharedTypes =
+        new("nuzantara.shared_types", ImmutableArray<string>.Empty, OptionParsers.List);
 
     /// <summary>NZ1001's code fix: the timeout it writes.</summary>
     internal static readonly AnalyzerOption<TimeSpan> DefaultTimeout =
