@@ -188,11 +188,23 @@ public sealed class UnboundedLockDictionaryCodeFixProvider : DocumentFixProvider
             }
 
             var runtime = keyedLock.ContainingNamespace;
-            var runtimeNames = new HashSet<string>(runtime.GetTypeMembers().Select(type => type.Name), StringComparer.Ordinal);
+            // Attributes are also named without their suffix: [ThreadSafe] can mean a user's own ThreadSafeAttribute.
+            var runtimeNames = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var name in runtime.GetTypeMembers().Select(type => type.Name))
+            {
+                runtimeNames.Add(name);
+                runtimeNames.Add(name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name);
+            }
+
             return !position.SyntaxTree.GetRoot(_cancellationToken).DescendantNodes()
                 .OfType<SimpleNameSyntax>()
                 .Where(name => runtimeNames.Contains(name.Identifier.ValueText) && IsUnqualified(name) && !_replaced.Any(span => span.Contains(name.Span)))
-                .Any(name => _model.GetSymbolInfo(name, _cancellationToken).Symbol is INamedTypeSymbol type && !Same(type.ContainingNamespace, runtime));
+                .Any(name => _model.GetSymbolInfo(name, _cancellationToken).Symbol switch
+                {
+                    INamedTypeSymbol type => !Same(type.ContainingNamespace, runtime),
+                    IMethodSymbol { MethodKind: MethodKind.Constructor } constructor => !Same(constructor.ContainingNamespace, runtime),
+                    _ => false,
+                });
         }
 
         private static bool IsUnqualified(SimpleNameSyntax name)

@@ -908,6 +908,61 @@ public sealed class UnboundedLockDictionaryAnalyzerTests
     }
 
     [Fact]
+    public async Task Fix_QualifiesTheKeyedLock_WhenImportingTheRuntimeWouldMakeAnOwnAttributeAmbiguous()
+    {
+        await VerifyCS.VerifyCodeFixAsync(
+            """
+            using System.Collections.Concurrent;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Shop.Concurrency;
+
+            namespace Shop.Concurrency
+            {
+                [System.AttributeUsage(System.AttributeTargets.Class)]
+                public sealed class ThreadSafeAttribute : System.Attribute { }
+            }
+
+            [ThreadSafe]
+            public sealed class BasketService
+            {
+                private readonly ConcurrentDictionary<string, SemaphoreSlim> [|_baskets|] = new();
+
+                public async Task AddAsync(string basketId)
+                {
+                    await _baskets.GetOrAdd(basketId, _ => new SemaphoreSlim(1, 1)).WaitAsync();
+                    try { await Task.Yield(); }
+                    finally { _baskets[basketId].Release(); }
+                }
+            }
+            """,
+            """
+            using System.Collections.Concurrent;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Shop.Concurrency;
+
+            namespace Shop.Concurrency
+            {
+                [System.AttributeUsage(System.AttributeTargets.Class)]
+                public sealed class ThreadSafeAttribute : System.Attribute { }
+            }
+
+            [ThreadSafe]
+            public sealed class BasketService
+            {
+                private readonly Nuzantara.Concurrency.KeyedAsyncLock<string> _baskets = new();
+
+                public async Task AddAsync(string basketId)
+                {
+                    using (await _baskets.LockAsync(basketId))
+                    { await Task.Yield(); }
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task Fix_IsNotOffered_WhenAUseCannotBeRewritten()
     {
         const string Source = """
