@@ -460,6 +460,31 @@ internal sealed class LockApis
         return TimeoutKind.Bounded;
     }
 
+    /// <summary>
+    /// The family of a lock <em>type</em>, such as the value type of a dictionary of locks; null for other types, for
+    /// <c>Monitor</c> (static, locks any object) and for <c>SpinLock</c> (a struct, copied out of any collection).
+    /// </summary>
+    internal LockFamily? TypeFamily(ITypeSymbol type)
+    {
+        if (type is not INamedTypeSymbol named)
+        {
+            return null;
+        }
+
+        var definition = named.OriginalDefinition;
+        return Is(definition, _semaphoreSlim) ? LockFamily.SemaphoreSlim
+            : Is(definition, _readerWriterLockSlim) ? LockFamily.ReaderWriterLockSlim
+            : Is(definition, _threadingLock) ? LockFamily.ThreadingLock
+            : DerivesFrom(type, _mutex) ? LockFamily.Mutex
+            : DerivesFrom(type, _semaphore) ? LockFamily.Semaphore
+            : Is(definition, _nitoAsyncLock) ? LockFamily.NitoAsyncLock
+            : Is(definition, _nitoReaderWriterLock) ? LockFamily.NitoAsyncReaderWriterLock
+            : Is(definition, _nitoMonitor) ? LockFamily.NitoAsyncMonitor
+            : Is(definition, _nitoSemaphore) ? LockFamily.NitoAsyncSemaphore
+            : _nuzantaraLocks.Contains(definition) ? LockFamily.Nuzantara
+            : null;
+    }
+
     private static bool Is(INamedTypeSymbol type, INamedTypeSymbol? expected)
         => expected is not null && SymbolEqualityComparer.Default.Equals(type, expected);
 
