@@ -22,4 +22,27 @@ internal static class Rule
             description,
             RuleIdentifiers.GetHelpUri(id),
             WellKnownDiagnosticTags.Telemetry);
+
+    /// <summary>A descriptor with custom tags besides the usual ones, such as <see cref="WellKnownDiagnosticTags.CompilationEnd"/> for a rule that reports at compilation end.</summary>
+    internal static DiagnosticDescriptor Create(
+        string id,
+        string category,
+        DiagnosticSeverity severity,
+        string title,
+        string messageFormat,
+        string description,
+        params string[] customTags)
+    {
+        var descriptor = Create(id, category, severity, title, messageFormat, description);
+        return new(
+            descriptor.Id,
+            descriptor.Title,
+            descriptor.MessageFormat,
+            descriptor.Category,
+            descriptor.DefaultSeverity,
+            descriptor.IsEnabledByDefault,
+            descriptor.Description,
+            descriptor.HelpLinkUri,
+            [.. descriptor.CustomTags, .. customTags]);
+    }
 }

@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
+using Nuzantara.Analyzers.Analysis;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace Nuzantara.Analyzers.Editing;
@@ -75,12 +76,28 @@ internal static class FixSyntax
 
     /// <summary><c>throw new LockTimeoutException("_gate", LockMode.Exclusive, TimeSpan.FromSeconds(5));</c></summary>
     internal static ThrowStatementSyntax ThrowTimeout(string lockName, string mode, TimeSpan timeout)
+        => ThrowTimeout(lockName, mode, Timeout(timeout));
+
+    /// <summary><c>throw new LockTimeoutException("_gate", LockMode.Exclusive, timeout);</c> with the wait as the code already states it.</summary>
+    internal static ThrowStatementSyntax ThrowTimeout(string lockName, string mode, ExpressionSyntax waited)
         => ThrowStatement(
             ObjectCreationExpression(IdentifierName("LockTimeoutException"))
                 .WithArgumentList(ArgumentList(SeparatedList(new[]
                 {
                     Argument(LiteralExpression(SyntaxKind.StringLiteralExpression, Literal(lockName))),
                     Argument(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName("LockMode"), IdentifierName(mode))),
-                    Argument(Timeout(timeout)),
+                    Argument(waited),
                 }))));
+
+    /// <summary>The exception a timed-out <paramref name="call"/> throws: named after its lock, in its mode.</summary>
+    internal static ThrowStatementSyntax ThrowTimeout(LockCall call, ExpressionSyntax waited)
+    {
+        var mode = call.Mode switch
+        {
+            "read" => "Read",
+            "write" or "upgradeable" => "Write",
+            _ => "Exclusive",
+        };
+        return ThrowTimeout(call.TargetSymbol?.Name ?? LockApis.DisplayName(call.Family), mode, waited);
+    }
 }

@@ -25,9 +25,8 @@ namespace Nuzantara.Analyzers.Rules;
 [Shared]
 public sealed class LockWithoutTimeoutCodeFixProvider : DocumentFixProvider
 {
-    private const string UsingKey = "NZ1001.Using";
-    private const string ThrowKey = "NZ1001.Throw";
-    private const string ArgumentKey = "NZ1001.Argument";
+    // One key for every shape: each diagnostic gets exactly one plan, and Fix All should bound every wait at once.
+    private const string EquivalenceKey = "NZ1001.BoundTheWait";
 
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockWithoutTimeout);
@@ -79,7 +78,7 @@ public sealed class LockWithoutTimeoutCodeFixProvider : DocumentFixProvider
 
         return new FixPlan(
             $"Acquire with a {FixSyntax.Describe(timeout)} timeout in 'using'",
-            UsingKey,
+            EquivalenceKey,
             editor => FixSyntax.ReplaceTryFinallyWithUsing(editor, statement, tryStatement, acquire),
             "System",
             FixSyntax.RuntimeNamespace);
@@ -96,7 +95,7 @@ public sealed class LockWithoutTimeoutCodeFixProvider : DocumentFixProvider
         var original = (InvocationExpressionSyntax)call.Invocation.Syntax;
         return new FixPlan(
             $"Wait at most {FixSyntax.Describe(timeout)}",
-            ArgumentKey,
+            EquivalenceKey,
             editor => editor.ReplaceNode(original, timed),
             "System");
     }
@@ -136,21 +135,14 @@ public sealed class LockWithoutTimeoutCodeFixProvider : DocumentFixProvider
             return null;
         }
 
-        var name = call.TargetSymbol?.Name ?? LockApis.DisplayName(call.Family);
-        var mode = call.Mode switch
-        {
-            "read" => "Read",
-            "write" or "upgradeable" => "Write",
-            _ => "Exclusive",
-        };
         return new FixPlan(
             $"Wait at most {FixSyntax.Describe(timeout)} and throw LockTimeoutException",
-            ThrowKey,
+            EquivalenceKey,
             editor => editor.ReplaceNode(
                 statement,
                 IfStatement(
                         PrefixUnaryExpression(SyntaxKind.LogicalNotExpression, statement.Expression.ReplaceNode(invocation, timed).WithoutTrivia()),
-                        Block(FixSyntax.ThrowTimeout(name, mode, timeout)))
+                        Block(FixSyntax.ThrowTimeout(call, FixSyntax.Timeout(timeout))))
                     .WithTriviaFrom(statement)),
             "System",
             FixSyntax.RuntimeNamespace);

@@ -148,6 +148,7 @@ internal sealed class LockApis
         TimeSpan = compilation.GetTypeByMetadataName("System.TimeSpan");
         CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         Timeout = compilation.GetTypeByMetadataName("System.Threading.Timeout");
+        LockHandle = compilation.GetTypeByMetadataName("Nuzantara.Concurrency.LockHandle");
     }
 
     internal INamedTypeSymbol? TimeSpan { get; }
@@ -156,10 +157,28 @@ internal sealed class LockApis
 
     internal INamedTypeSymbol? Timeout { get; }
 
+    /// <summary>The runtime's handle, whose <c>IsAcquired</c> carries a <c>TryLockAsync</c> result.</summary>
+    internal INamedTypeSymbol? LockHandle { get; }
+
     /// <summary>Whether the compilation references no lock type at all, so rules can skip it.</summary>
     internal bool IsEmpty => _semaphoreSlim is null && _monitor is null && _nitoAsyncLock is null && _nuzantaraLocks.IsEmpty;
 
     internal static LockApis Create(Compilation compilation) => new(compilation);
+
+    /// <summary>Whether a type is a lock object: a semaphore, mutex, reader-writer lock, <c>Lock</c>, or an async lock of Nito.AsyncEx or the runtime.</summary>
+    internal bool IsLockType(ITypeSymbol type)
+    {
+        if (type is not INamedTypeSymbol named)
+        {
+            return false;
+        }
+
+        var definition = named.OriginalDefinition;
+        return _nuzantaraLocks.Contains(definition)
+            || Is(definition, _semaphoreSlim) || Is(definition, _readerWriterLockSlim) || Is(definition, _threadingLock) || Is(definition, _spinLock)
+            || Is(definition, _nitoAsyncLock) || Is(definition, _nitoReaderWriterLock) || Is(definition, _nitoMonitor) || Is(definition, _nitoSemaphore)
+            || DerivesFrom(definition, _mutex) || DerivesFrom(definition, _semaphore);
+    }
 
     internal static string DisplayName(LockFamily family) => family switch
     {
@@ -360,7 +379,8 @@ internal sealed class LockApis
     private LockCall Call(IInvocationOperation invocation, LockFamily family, LockOperation operation, IOperation? target, TimeoutKind timeout, string mode = "")
         => new(invocation, family, operation, target, timeout, TakesCancellationToken(invocation), mode);
 
-    private IArgumentOperation? TimeoutArgument(IInvocationOperation invocation)
+    /// <summary>The argument that bounds the wait: a <see cref="System.TimeSpan"/>, or an int whose parameter names a timeout.</summary>
+    internal IArgumentOperation? TimeoutArgument(IInvocationOperation invocation)
     {
         foreach (var argument in invocation.Arguments)
         {
@@ -436,6 +456,31 @@ internal sealed class LockApis
         }
 
         return TimeoutKind.Bounded;
+    }
+
+    /// <summary>
+    /// The family of a lock <em>type</em>, such as the value type of a dictionary of locks; null for other types, for
+    /// <c>Monitor</c> (static, locks any object) and for <c>SpinLock</c> (a struct, copied out of any collection).
+    /// </summary>
+    internal LockFamily? TypeFamily(ITypeSymbol type)
+    {
+        if (type is not INamedTypeSymbol named)
+        {
+            return null;
+        }
+
+        var definition = named.OriginalDefinition;
+        return Is(definition, _semaphoreSlim) ? LockFamily.SemaphoreSlim
+            : Is(definition, _readerWriterLockSlim) ? LockFamily.ReaderWriterLockSlim
+            : Is(definition, _threadingLock) ? LockFamily.ThreadingLock
+            : DerivesFrom(type, _mutex) ? LockFamily.Mutex
+            : DerivesFrom(type, _semaphore) ? LockFamily.Semaphore
+            : Is(definition, _nitoAsyncLock) ? LockFamily.NitoAsyncLock
+            : Is(definition, _nitoReaderWriterLock) ? LockFamily.NitoAsyncReaderWriterLock
+            : Is(definition, _nitoMonitor) ? LockFamily.NitoAsyncMonitor
+            : Is(definition, _nitoSemaphore) ? LockFamily.NitoAsyncSemaphore
+            : _nuzantaraLocks.Contains(definition) ? LockFamily.Nuzantara
+            : null;
     }
 
     private static bool Is(INamedTypeSymbol type, INamedTypeSymbol? expected)

@@ -6,8 +6,8 @@ using Microsoft.CodeAnalysis.Text;
 namespace Nuzantara.Analyzers.Analysis;
 
 /// <summary>
-/// The shape of a lock region. The first six guarantee the release on every path; the last four do not, and are what
-/// NZ1003 reports.
+/// The shape of a lock region. The first six guarantee the release on every path; a handed-on lock is released
+/// elsewhere; the last four do not guarantee it, and are what NZ1003 reports.
 /// </summary>
 internal enum LockRegionKind
 {
@@ -34,6 +34,12 @@ internal enum LockRegionKind
 
     /// <summary><c>acquire; release;</c> with no statement in between, so nothing can throw while the lock is held.</summary>
     AdjacentRelease,
+
+    /// <summary>
+    /// Acquired and not released afterwards in this body: the lock is handed on (to the caller, a <c>Dispose</c>, a
+    /// callback) and held from the acquisition to the end of the code that follows it. Not judged by NZ1003.
+    /// </summary>
+    HandedOn,
 
     /// <summary><c>try { acquire; … } finally { release; }</c>: when the wait throws, the finally releases a lock never taken.</summary>
     AcquiredInsideTry,
@@ -99,7 +105,7 @@ internal sealed class LockRegion
     /// <summary>The statement that acquires: the call's statement, the <c>lock</c> statement or the <c>using</c>.</summary>
     internal StatementSyntax Statement { get; }
 
-    /// <summary>The explicit releases that end this region; empty for <c>lock</c> and <c>using</c>, whose end is structural.</summary>
+    /// <summary>The explicit releases that end this region; empty for <c>lock</c> and <c>using</c>, whose end is structural, and for a handed-on lock.</summary>
     internal ImmutableArray<LockCall> Releases { get; }
 
     /// <summary>Where the lock is held: code whose span lies inside runs under the lock (unless it is in a nested function).</summary>

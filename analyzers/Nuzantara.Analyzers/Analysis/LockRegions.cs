@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -19,10 +20,12 @@ namespace Nuzantara.Analyzers.Analysis;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Only pairings inside one body are judged: an acquisition with no release of the same lock in the body (a releaser
-/// returned to the caller, a lock released in <c>Dispose</c> or an <c>EndX</c> method) forms no region. Nested lambdas
-/// and local functions are bodies of their own: their acquisitions, releases and awaits belong to them, and code inside
-/// them is never guarded by a region of the enclosing body, since it may run after the lock is gone.
+/// Only pairings inside one body are judged: an acquisition with no release of the same lock after it in the body (a
+/// lock released in <c>Dispose</c>, an <c>EndX</c> method or a callback) is <see cref="LockRegionKind.HandedOn"/>, held
+/// for the rest of the code that follows it; a releaser returned or stored rather than put in a <c>using</c> forms no
+/// region. Nested lambdas and local functions are bodies of their own: their acquisitions, releases and awaits belong
+/// to them, and code inside them is never guarded by a region of the enclosing body, since it may run after the lock
+/// is gone.
 /// </para>
 /// <para>
 /// The analysis is structural, over the statements of blocks: a release is guaranteed when the acquiring statement is
@@ -34,6 +37,8 @@ namespace Nuzantara.Analyzers.Analysis;
 /// </remarks>
 internal sealed class LockRegions
 {
+    private static readonly ConditionalWeakTable<IOperation, LockRegions> RegionsOfBody = new();
+
     private static readonly ImmutableHashSet<string> HeldChecks = ImmutableHashSet.Create(
         StringComparer.Ordinal, "IsEntered", "IsHeld", "IsHeldByCurrentThread", "IsReadLockHeld", "IsWriteLockHeld", "IsUpgradeableReadLockHeld");
 
@@ -51,7 +56,7 @@ internal sealed class LockRegions
     /// <summary>Builds the regions of a body: an <see cref="IMethodBodyOperation"/>, constructor body, local function or lambda.</summary>
     internal static LockRegions Analyze(IOperation body, LockApis apis)
     {
-        var facts = new BodyFacts(body.Syntax);
+        var facts = new BodyFacts(body);
         facts.Collect(body, apis);
         var builder = new RegionBuilder(facts);
         var regions = ImmutableArray.CreateBuilder<LockRegion>();
@@ -102,6 +107,28 @@ internal sealed class LockRegions
         var function = node.AncestorsAndSelf().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or BaseMethodDeclarationSyntax or AccessorDeclarationSyntax);
         return function is not null && model.GetOperation(function, cancellationToken) is { } body ? Analyze(body, apis) : null;
     }
+
+    /// <summary>
+    /// The regions holding a lock where <paramref name="operation"/> runs, innermost first: for rules that ask about one
+    /// place (NZ1006: which locks are held while this one is taken). The regions of a body are built once and reused.
+    /// </summary>
+    internal static ImmutableArray<LockRegion> HeldAt(IOperation operation, LockApis apis)
+    {
+        var body = operation;
+        while (body.Parent is { } parent && body is not (IMethodBodyOperation or IConstructorBodyOperation or ILocalFunctionOperation or IAnonymousFunctionOperation))
+        {
+            body = parent;
+        }
+
+        return RegionsOfBody.GetValue(body, b => Analyze(b, apis))
+            .Holding(operation.Syntax)
+            .OrderByDescending(r => r.Held.Start)
+            .ToImmutableArray();
+    }
+
+    /// <summary>Whether control never reaches the end of a statement: it returns, throws, breaks, continues or jumps.</summary>
+    internal static bool Leaves(IOperation statement)
+        => statement.SemanticModel is { } model && statement.Syntax is StatementSyntax syntax && Leaves(model, syntax);
 
     /// <summary>The regions whose lock is held while <paramref name="node"/> runs; none inside a nested lambda or local function.</summary>
     internal IEnumerable<LockRegion> Holding(SyntaxNode node)
@@ -198,10 +225,13 @@ internal sealed class LockRegions
         _ => null,
     };
 
+    private static bool Leaves(SemanticModel model, StatementSyntax statement)
+        => model.AnalyzeControlFlow(statement) is { Succeeded: true } flow && !flow.EndPointIsReachable;
+
     private static bool SameInstance(IOperation? first, IOperation? second)
     {
-        first = WithoutConversions(first);
-        second = WithoutConversions(second);
+        first = first.WithoutConversions();
+        second = second.WithoutConversions();
         return (first, second) switch
         {
             (null, null) => true,
@@ -215,22 +245,18 @@ internal sealed class LockRegions
         };
     }
 
-    private static IOperation? WithoutConversions(IOperation? operation)
-    {
-        while (operation is IConversionOperation conversion)
-        {
-            operation = conversion.Operand;
-        }
-
-        return operation;
-    }
-
     /// <summary>What one body contains, collected in one walk that does not enter nested functions.</summary>
     private sealed class BodyFacts
     {
-        internal BodyFacts(SyntaxNode root) => Root = root;
+        internal BodyFacts(IOperation body)
+        {
+            Root = body.Syntax;
+            Model = body.SemanticModel;
+        }
 
         internal SyntaxNode Root { get; }
+
+        internal SemanticModel? Model { get; }
 
         internal List<LockCall> Calls { get; } = new();
 
@@ -316,11 +342,11 @@ internal sealed class LockRegions
             return new LockRegion(LockRegionKind.Using, acquire.Family, acquire.Mode, acquire.Target, acquire, statement, ImmutableArray<LockCall>.Empty, held, AwaitsIn(held), null);
         }
 
-        /// <summary>An acquisition released by an explicit call in the same body; none when the body never releases it.</summary>
+        /// <summary>An acquisition that is not a releaser: ended by a release call in this body, or handed on when there is none after it.</summary>
         internal LockRegion? Explicit(LockCall acquire)
         {
             var releases = _facts.Calls.Where(c => c.Operation == LockOperation.Release && SameLock(c, acquire)).ToImmutableArray();
-            if (releases.IsEmpty || EnclosingStatement(acquire.Invocation.Syntax) is not { } statement)
+            if (EnclosingStatement(acquire.Invocation.Syntax) is not { } statement)
             {
                 return null;
             }
@@ -358,7 +384,7 @@ internal sealed class LockRegions
             var paired = Paired(acquire, releases);
             if (paired.IsEmpty)
             {
-                return null;
+                return HandedOn(acquire, statement, success);
             }
 
             var end = paired.Max(r => r.Invocation.Syntax.SpanStart);
@@ -378,6 +404,15 @@ internal sealed class LockRegions
             return unprotected is null
                 ? null
                 : Region(LockRegionKind.Unprotected, acquire, statement, paired, EnclosingStatement(unprotected.Invocation.Syntax), next);
+        }
+
+        /// <summary>An acquisition this body never releases: the lock is held from there to the end of the code that follows it.</summary>
+        private LockRegion HandedOn(LockCall acquire, StatementSyntax statement, SuccessTest success)
+        {
+            var start = acquire.Invocation.Syntax.Span.End;
+            var end = Continuation(statement, success) is (var list, _) && list.Count > 0 ? Math.Max(start, list[list.Count - 1].Span.End) : start;
+            var held = TextSpan.FromBounds(start, end);
+            return new LockRegion(LockRegionKind.HandedOn, acquire.Family, acquire.Mode, acquire.Target, acquire, statement, ImmutableArray<LockCall>.Empty, held, AwaitsIn(held), null);
         }
 
         private LockRegion Region(LockRegionKind kind, LockCall acquire, StatementSyntax statement, ImmutableArray<LockCall> releases, SyntaxNode? breaker, StatementSyntax? firstHeld = null)
@@ -497,7 +532,7 @@ internal sealed class LockRegions
         /// The first statement that runs with the lock held, past the acquisition's own checks: the true branch of
         /// <c>if (await s.WaitAsync(t)) { … }</c>, the statement after <c>if (!acquired) return;</c>, and so on.
         /// </summary>
-        private static StatementSyntax? FirstStatementHeld(StatementSyntax statement, SuccessTest success)
+        private StatementSyntax? FirstStatementHeld(StatementSyntax statement, SuccessTest success)
         {
             var continuation = Continuation(statement, success);
             while (continuation is (var list, var index))
@@ -532,7 +567,7 @@ internal sealed class LockRegions
         /// <c>if</c> testing the acquisition, into the else branch of one testing its failure, past one whose failure
         /// branch leaves, or simply to the next statement.
         /// </summary>
-        private static (IReadOnlyList<StatementSyntax> List, int Index)? Continuation(StatementSyntax statement, SuccessTest success)
+        private (IReadOnlyList<StatementSyntax> List, int Index)? Continuation(StatementSyntax statement, SuccessTest success)
         {
             if (statement is IfStatementSyntax check)
             {
@@ -548,7 +583,7 @@ internal sealed class LockRegions
                         return (StatementsOf(elseClause.Statement), 0);
                     }
 
-                    if (!Leaves(check.Statement))
+                    if (_facts.Model is not { } model || !Leaves(model, check.Statement))
                     {
                         return null;
                     }
@@ -622,14 +657,6 @@ internal sealed class LockRegions
             BlockSyntax block => TextSpan.FromBounds(declaration.Span.End, block.CloseBraceToken.SpanStart),
             SwitchSectionSyntax section => TextSpan.FromBounds(declaration.Span.End, section.Span.End),
             _ => TextSpan.FromBounds(declaration.Span.End, declaration.Span.End),
-        };
-
-        private static bool Leaves(StatementSyntax statement) => statement switch
-        {
-            ReturnStatementSyntax or ThrowStatementSyntax or BreakStatementSyntax or ContinueStatementSyntax or GotoStatementSyntax => true,
-            YieldStatementSyntax yield => yield.IsKind(SyntaxKind.YieldBreakStatement),
-            BlockSyntax block => block.Statements.Count > 0 && Leaves(block.Statements[block.Statements.Count - 1]),
-            _ => false,
         };
 
         private static bool IsLoop(SyntaxNode node) => node is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax;

@@ -36,8 +36,9 @@ public sealed class ThreadAffineLockAcrossAwaitAnalyzer : DiagnosticAnalyzer
     {
         foreach (var region in regions.Regions)
         {
-            // lock statements and EnterScope() using blocks cannot contain an await: the compiler rejects them.
-            if (region.Acquire is null || region.Kind == LockRegionKind.Using || !region.IsThreadAffine || region.Awaits.IsEmpty)
+            // Only pairings with a release in this body: lock statements and EnterScope() blocks cannot contain an await
+            // (the compiler rejects them), and a lock handed on is released, and judged, elsewhere.
+            if (region.Acquire is null || region.Releases.IsEmpty || !region.IsThreadAffine || region.Awaits.IsEmpty)
             {
                 continue;
             }

@@ -366,7 +366,7 @@ public sealed class LockRegionsTests
     }
 
     [Fact]
-    public void AcquisitionsReleasedElsewhere_FormNoRegion()
+    public void AcquisitionReleasedElsewhere_IsHandedOn_AndAReturnedReleaserFormsNoRegion()
     {
         var body = Body("""
             private readonly SemaphoreSlim _gate = new(1, 1);
@@ -380,7 +380,36 @@ public sealed class LockRegionsTests
             }
             """);
 
-        Assert.Empty(body.Regions.Regions);
+        var region = Assert.Single(body.Regions.Regions);
+        Assert.Equal(LockRegionKind.HandedOn, region.Kind);
+        Assert.Equal("_gate", region.TargetSymbol?.Name);
+        Assert.Empty(region.Releases);
+        Assert.Same(region, Assert.Single(body.Regions.Holding(body.Statement("return await _lock.LockAsync();"))));
+    }
+
+    [Fact]
+    public void HeldAt_AnswersForOnePlace_InnermostFirst()
+    {
+        var body = Body("""
+            private readonly object _outer = new();
+            private readonly SemaphoreSlim _inner = new(1, 1);
+
+            public void Run()
+            {
+                lock (_outer)
+                {
+                    _inner.Wait(TimeSpan.FromSeconds(1));
+                    Monitor.Enter(_outer);
+                    Monitor.Exit(_outer);
+                }
+            }
+            """);
+
+        var enter = body.Root.DescendantNodes().OfType<InvocationExpressionSyntax>().Single(i => i.ToString() == "Monitor.Enter(_outer)");
+        var held = LockRegions.HeldAt(body.Model.GetOperation(enter)!, LockApis.Create(body.Model.Compilation));
+
+        Assert.Equal(["_inner", "_outer"], held.Select(r => r.TargetSymbol?.Name));
+        Assert.Equal([LockRegionKind.HandedOn, LockRegionKind.LockStatement], held.Select(r => r.Kind));
     }
 
     [Fact]
