@@ -74,6 +74,29 @@ internal static class FixSyntax
                 .WithTrailingTrivia(current.GetTrailingTrivia()));
     }
 
+    /// <summary>Whether an <c>await</c> may be written at the statement: inside an async function, not inside a <c>lock</c>.</summary>
+    internal static bool CanAwait(StatementSyntax statement)
+    {
+        foreach (var ancestor in statement.Ancestors())
+        {
+            switch (ancestor)
+            {
+                case LockStatementSyntax:
+                    return false;
+                case AnonymousFunctionExpressionSyntax function:
+                    return function.AsyncKeyword.IsKind(SyntaxKind.AsyncKeyword);
+                case LocalFunctionStatementSyntax function:
+                    return function.Modifiers.Any(SyntaxKind.AsyncKeyword);
+                case MethodDeclarationSyntax method:
+                    return method.Modifiers.Any(SyntaxKind.AsyncKeyword);
+                case MemberDeclarationSyntax:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary><c>throw new LockTimeoutException("_gate", LockMode.Exclusive, TimeSpan.FromSeconds(5));</c></summary>
     internal static ThrowStatementSyntax ThrowTimeout(string lockName, string mode, TimeSpan timeout)
         => ThrowTimeout(lockName, mode, Timeout(timeout));

@@ -141,34 +141,11 @@ public sealed class ThreadAffineLockAcrossAwaitCodeFixProvider : DocumentFixProv
             || model.GetOperation(release) is not IInvocationOperation releaseOperation
             || apis.Classify(releaseOperation) is not { Operation: LockOperation.Release } releaseCall
             || !LockRegions.SameLock(call, releaseCall)
-            || !InAsyncFunction(acquire))
+            || !FixSyntax.CanAwait(acquire))
         {
             return null;
         }
 
         return (acquire, tryStatement, release);
-    }
-
-    /// <summary>Whether an await may be written at the statement: inside an async function and not inside a <c>lock</c>.</summary>
-    private static bool InAsyncFunction(StatementSyntax statement)
-    {
-        foreach (var ancestor in statement.Ancestors())
-        {
-            switch (ancestor)
-            {
-                case LockStatementSyntax:
-                    return false;
-                case AnonymousFunctionExpressionSyntax lambda:
-                    return lambda.AsyncKeyword.IsKind(SyntaxKind.AsyncKeyword);
-                case LocalFunctionStatementSyntax local:
-                    return local.Modifiers.Any(SyntaxKind.AsyncKeyword);
-                case BaseMethodDeclarationSyntax method:
-                    return method.Modifiers.Any(SyntaxKind.AsyncKeyword);
-                case AccessorDeclarationSyntax:
-                    return false;
-            }
-        }
-
-        return false;
     }
 }

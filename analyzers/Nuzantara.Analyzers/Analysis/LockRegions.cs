@@ -171,7 +171,7 @@ internal sealed class LockRegions
     }
 
     /// <summary>The acquisition expression without the <c>await</c>, parentheses and <c>ConfigureAwait</c> around it.</summary>
-    internal static SyntaxNode Unwrap(SyntaxNode expression)
+    private static SyntaxNode Unwrap(SyntaxNode expression)
     {
         while (true)
         {
@@ -193,7 +193,7 @@ internal sealed class LockRegions
     }
 
     /// <summary>The outermost expression that is only the acquisition: through <c>await</c>, parentheses and <c>ConfigureAwait</c>.</summary>
-    internal static SyntaxNode Outermost(SyntaxNode invocation)
+    private static SyntaxNode Outermost(SyntaxNode invocation)
     {
         var outer = invocation;
         while (true)
@@ -214,11 +214,11 @@ internal sealed class LockRegions
     }
 
     /// <summary>The statements a statement list owner (block or switch section) holds, or the single embedded statement.</summary>
-    internal static IReadOnlyList<StatementSyntax> StatementsOf(StatementSyntax statement)
+    private static IReadOnlyList<StatementSyntax> StatementsOf(StatementSyntax statement)
         => statement is BlockSyntax block ? block.Statements : new[] { statement };
 
     /// <summary>The statements around <paramref name="statement"/> when it sits in a block or switch section.</summary>
-    internal static IReadOnlyList<StatementSyntax>? SiblingsOf(StatementSyntax statement) => statement.Parent switch
+    private static IReadOnlyList<StatementSyntax>? SiblingsOf(StatementSyntax statement) => statement.Parent switch
     {
         BlockSyntax block => block.Statements,
         SwitchSectionSyntax section => section.Statements,
