@@ -79,14 +79,7 @@ public sealed class LockWithoutTimeoutCodeFixProvider : DocumentFixProvider
         return new FixPlan(
             $"Acquire with a {FixSyntax.Describe(timeout)} timeout in 'using'",
             EquivalenceKey,
-            editor =>
-            {
-                editor.RemoveNode(statement, SyntaxRemoveOptions.KeepNoTrivia);
-                editor.ReplaceNode(tryStatement, (current, _) =>
-                    UsingStatement(null, acquire, ((TryStatementSyntax)current).Block)
-                        .WithLeadingTrivia(statement.GetLeadingTrivia())
-                        .WithTrailingTrivia(current.GetTrailingTrivia()));
-            },
+            editor => FixSyntax.ReplaceTryFinallyWithUsing(editor, statement, tryStatement, acquire),
             "System",
             FixSyntax.RuntimeNamespace);
     }

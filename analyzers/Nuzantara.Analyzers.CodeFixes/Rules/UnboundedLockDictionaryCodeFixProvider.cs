@@ -325,7 +325,7 @@ public sealed class UnboundedLockDictionaryCodeFixProvider : DocumentFixProvider
         /// <summary><c>lock (_locks.GetOrAdd(key, _ => new object())) { … }</c> in async code → <c>using (await _locks.LockAsync(key, ct)) { … }</c>.</summary>
         private List<SyntaxNode>? TryRewriteLock(LockSource source, LockStatementSyntax statement)
         {
-            if (_map.Family is not (null or LockFamily.ThreadingLock) || !source.Precedes(statement) || !CanAwait(statement))
+            if (_map.Family is not (null or LockFamily.ThreadingLock) || !source.Precedes(statement) || !FixSyntax.CanAwait(statement))
             {
                 return null;
             }
@@ -562,29 +562,6 @@ public sealed class UnboundedLockDictionaryCodeFixProvider : DocumentFixProvider
                     case ConstructorDeclarationSyntax constructor:
                         return constructor.Modifiers.Any(SyntaxKind.StaticKeyword) == _field.IsStatic;
                     case AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax:
-                        return false;
-                }
-            }
-
-            return false;
-        }
-
-        /// <summary>Whether <c>await</c> may replace the statement: inside an async function, not inside another <c>lock</c>.</summary>
-        private static bool CanAwait(StatementSyntax statement)
-        {
-            foreach (var ancestor in statement.Ancestors())
-            {
-                switch (ancestor)
-                {
-                    case LockStatementSyntax:
-                        return false;
-                    case AnonymousFunctionExpressionSyntax function:
-                        return function.AsyncKeyword.IsKind(SyntaxKind.AsyncKeyword);
-                    case LocalFunctionStatementSyntax function:
-                        return function.Modifiers.Any(SyntaxKind.AsyncKeyword);
-                    case MethodDeclarationSyntax method:
-                        return method.Modifiers.Any(SyntaxKind.AsyncKeyword);
-                    case MemberDeclarationSyntax:
                         return false;
                 }
             }

@@ -296,8 +296,6 @@ internal sealed class LockApis
                     ? Timed(invocation, waitHandle, invocation.Instance)
                     : Release(invocation, waitHandle, invocation.Instance);
             }
-
-            return null;
         }
 
         if (Is(type, _nitoAsyncLock))
