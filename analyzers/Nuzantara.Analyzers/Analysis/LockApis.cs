@@ -88,7 +88,8 @@ internal sealed class LockCall
     /// <summary>How messages name the lock: <c>SemaphoreSlim '_gate'</c>.</summary>
     internal string Describe()
     {
-        var kind = LockApis.DisplayName(Family);
+        // The runtime has several lock types; name the one in use (KeyedAsyncLock, AsyncReaderWriterLock…).
+        var kind = Family == LockFamily.Nuzantara && Target?.Type is { Name.Length: > 0 } type ? type.Name : LockApis.DisplayName(Family);
         var name = TargetSymbol?.Name ?? Target?.Syntax.ToString();
         return name is null ? kind : kind + " '" + name + "'";
     }

@@ -162,6 +162,28 @@ public sealed class LockWithoutTimeoutAnalyzerTests
     }
 
     [Fact]
+    public async Task RuntimeLockWithInfiniteTimeout_IsNamedByItsType()
+    {
+        await VerifyCS.VerifyAnalyzerAsync(
+            """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class SessionStore
+            {
+                private readonly KeyedAsyncLock<string> _sessions = new();
+
+                public async Task SaveAsync(string sessionId)
+                {
+                    using (await {|#0:_sessions.LockAsync(sessionId, Timeout.InfiniteTimeSpan)|}) { }
+                }
+            }
+            """,
+            VerifyCS.Diagnostic("NZ1001").WithLocation(0).WithArguments("KeyedAsyncLock '_sessions'"));
+    }
+
+    [Fact]
     public async Task TokenOnlyCall_Reports_ByDefault()
     {
         await VerifyCS.VerifyAnalyzerAsync("""
