@@ -114,25 +114,17 @@ internal static class WorkspaceLoader
         return project is null || index < 0 ? message : $"{Path.GetFileNameWithoutExtension(project)}: {message[(index + Marker.Length)..]}";
     }
 
-    /// <summary>One line per project and target framework once it has loaded, with the time its evaluation and design-time build took.</summary>
+    /// <summary>One line per project and target framework once it has loaded.</summary>
+    /// <remarks>Out-of-process loading reports no meaningful per-project time, so none is shown.</remarks>
     private sealed class LoadProgress(Progress progress) : IProgress<ProjectLoadProgress>
     {
-        private readonly Dictionary<(string, string?), TimeSpan> _elapsed = [];
-
         public void Report(ProjectLoadProgress value)
         {
-            var key = (value.FilePath, value.TargetFramework);
-            lock (_elapsed)
+            if (value.Operation == ProjectLoadOperation.Resolve)
             {
-                _elapsed[key] = _elapsed.GetValueOrDefault(key) + value.ElapsedTime;
-                if (value.Operation != ProjectLoadOperation.Resolve)
-                {
-                    return;
-                }
+                var framework = value.TargetFramework is null ? string.Empty : $" ({value.TargetFramework})";
+                progress.Report($"  loaded {Path.GetFileNameWithoutExtension(value.FilePath)}{framework}");
             }
-
-            var framework = value.TargetFramework is null ? string.Empty : $" ({value.TargetFramework})";
-            progress.Report($"  loaded {Path.GetFileNameWithoutExtension(value.FilePath)}{framework} in {_elapsed[key].TotalSeconds:0.0} s");
         }
     }
 }

@@ -18,8 +18,18 @@ public sealed class ToolProcessTests(SampleSolution sample) : IDisposable
         var project = Path.Combine(Repository.Root, "analyzers", "Nuzantara.Cli", "Nuzantara.Cli.csproj");
         await RunAsync(new Command("dotnet", Repository.Root, ["pack", project, "-c", Repository.Configuration, "--no-build", "--nologo", "-o", feed]));
 
-        // A private package folder, so that a package packed earlier with the same version is never installed instead.
-        await RunAsync(new Command("dotnet", _work, ["tool", "install", "Nuzantara.Cli", "--tool-path", tools, "--add-source", feed, "--version", "0.1.0"])
+        // Only the folder feed, and a private package folder, so that a package packed earlier with the same version is
+        // never installed instead.
+        var config = Path.Combine(_work, "nuget.config");
+        await File.WriteAllTextAsync(config, $"""
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        await RunAsync(new Command("dotnet", _work, ["tool", "install", "Nuzantara.Cli", "--tool-path", tools, "--configfile", config, "--version", "0.1.0"])
         {
             PackagesFolder = Path.Combine(_work, "packages"),
         });
