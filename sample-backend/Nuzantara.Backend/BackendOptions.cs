@@ -64,6 +64,12 @@ internal sealed class CollectionOptions
 
 internal sealed class WorkerOptions
 {
+    /// <summary>
+    /// Whether the retry worker drains the queue in the background. Off only where a test drives the drain itself,
+    /// to observe the state before the retry.
+    /// </summary>
+    public bool RetryInBackground { get; init; } = true;
+
     public TimeSpan RetryPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     public int RetryBatchSize { get; init; } = 32;

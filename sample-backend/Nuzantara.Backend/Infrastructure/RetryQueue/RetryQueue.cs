@@ -32,7 +32,7 @@ internal sealed class RetryQueue(NpgsqlDataSource dataSource, BackendMetrics met
     private const string ClaimSql = """
         UPDATE retry_queue SET attempts = attempts + 1, next_attempt_at = now() + $2
         WHERE id IN (
-            SELECT id FROM retry_queue WHERE next_attempt_at <= now()
+            SELECT id FROM retry_queue WHERE next_attempt_at <= now() OR $3
             ORDER BY next_attempt_at LIMIT $1
             FOR UPDATE SKIP LOCKED)
         RETURNING id, kind, payload::text, attempts
@@ -66,11 +66,13 @@ internal sealed class RetryQueue(NpgsqlDataSource dataSource, BackendMetrics met
         Wake();
     }
 
-    public async Task<IReadOnlyList<RetryItem>> ClaimDueAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
+    /// <summary>Claims up to <paramref name="max"/> due items (all items with <paramref name="ignoreBackoff"/>) for <paramref name="lease"/>.</summary>
+    public async Task<IReadOnlyList<RetryItem>> ClaimAsync(int max, TimeSpan lease, bool ignoreBackoff, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(ClaimSql);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = max });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = lease });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = ignoreBackoff });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var items = new List<RetryItem>();
         while (await reader.ReadAsync(cancellationToken))

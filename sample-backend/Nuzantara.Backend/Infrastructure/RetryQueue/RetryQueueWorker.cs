@@ -29,15 +29,19 @@ internal sealed partial class RetryQueueWorker : BackgroundService
         _logger = logger;
     }
 
-    /// <summary>Tries every due item until none is left; returns how many succeeded.</summary>
-    public async Task<int> DrainAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Tries every due item until none is left; returns how many succeeded. <paramref name="ignoreBackoff"/> also
+    /// takes items waiting out a backoff (an operator's "retry now", and the tests' deterministic drain).
+    /// </summary>
+    public async Task<int> DrainAsync(CancellationToken cancellationToken, bool ignoreBackoff = false)
     {
+        var tried = new HashSet<Guid>();
         using (await _drain.LockAsync(cancellationToken))
         {
             var succeeded = 0;
             while (true)
             {
-                var items = await _queue.ClaimDueAsync(_options.RetryBatchSize, _options.RetryLease, cancellationToken);
+                var items = await _queue.ClaimAsync(_options.RetryBatchSize, _options.RetryLease, ignoreBackoff, cancellationToken);
                 if (items.Count == 0)
                 {
                     break;
@@ -45,6 +49,13 @@ internal sealed partial class RetryQueueWorker : BackgroundService
 
                 foreach (var item in items)
                 {
+                    if (!tried.Add(item.Id))
+                    {
+                        // Failed once in this pass already: leave it to its backoff instead of spinning on it.
+                        await _queue.FailAsync(item.Id, "retried twice in one pass", cancellationToken);
+                        return succeeded;
+                    }
+
                     if (await TryHandleAsync(item, cancellationToken))
                     {
                         succeeded++;
@@ -59,6 +70,11 @@ internal sealed partial class RetryQueueWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!_options.RetryInBackground)
+        {
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try
