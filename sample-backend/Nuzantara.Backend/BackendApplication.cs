@@ -77,7 +77,8 @@ internal static class BackendApplication
 
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ConcurrencyMeter, BackendMetrics.MeterName)
-            .AddPrometheusExporter());
+            // No scrape cache: a scrape reflects every measurement made before it (scrapes are cheap and rare).
+            .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         services.AddSingleton<BackendMetrics>();
 
         services.AddSingleton<IBackendHooks, NoHooks>();

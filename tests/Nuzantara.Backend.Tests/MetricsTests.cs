@@ -19,11 +19,21 @@ public sealed partial class MetricsTests
         "le", "on", "ignoring", "group_left", "group_right", "offset", "bool", "abs", "clamp_min", "clamp_max",
     };
 
-    /// <summary>Scrapes after one call into each area, so that every instrument has been recorded at least once.</summary>
+    private static Task<BackendHost> StartAsync(TestDatabase database)
+        => BackendHost.StartAsync(database, new Dictionary<string, string?> { ["Backend:Locks:MemorySave"] = "00:00:00.100" });
+
+    /// <summary>
+    /// Scrapes after one call into each area and one lock timeout, so that every instrument has been recorded at
+    /// least once (an instrument without measurements is not exported).
+    /// </summary>
     private static async Task<string> ExerciseAndScrapeAsync(BackendHost host)
     {
         using var client = host.Client("rio");
+        var held = host.Hooks.PauseOnce(Nuzantara.Backend.Infrastructure.Hooks.HookPoint.MemorySaveLocked);
         await client.PostOkAsync("/query", new { question = "I like durian." });
+        await held.Reached.Within();
+        await host.Get<Nuzantara.Backend.Query.MemorySaveService>().SaveAsync(new(Guid.NewGuid(), "rio", ["I like rambutan"]), CancellationToken.None).Within();
+        held.Release();
         var id = await SearchDuringIngestionTests.CreateCollectionAsync(client, "fruit");
         await client.PostOkAsync($"/collections/{id}/documents", new { documents = new[] { new { title = "durian", text = "Durian is a fruit." } } });
         await client.GetOkAsync($"/collections/{id}/search?q=durian");
@@ -37,7 +47,7 @@ public sealed partial class MetricsTests
     public async Task Metrics_ExportLockMetricsAndBackendCounters_WithBoundedLabels()
     {
         await using var database = await TestDatabase.CreateAsync();
-        await using var host = await BackendHost.StartAsync(database);
+        await using var host = await StartAsync(database);
         var metrics = await ExerciseAndScrapeAsync(host);
 
         foreach (var name in new[]
@@ -65,7 +75,7 @@ public sealed partial class MetricsTests
     public async Task AlertRules_NameOnlyMetricsThatAreExported()
     {
         await using var database = await TestDatabase.CreateAsync();
-        await using var host = await BackendHost.StartAsync(database);
+        await using var host = await StartAsync(database);
         var exported = ExportedNames(await ExerciseAndScrapeAsync(host));
 
         var yaml = new YamlStream();
