@@ -113,7 +113,7 @@ public sealed class ConversationTests
         await AssertContiguousAsync(database, "mia", "s1", 4, 2);
         Assert.Equal(["first", "one", "second", "two"], (await DatabaseMessagesAsync(database, "mia", "s1")).Select(m => m.Content));
         await AssertCacheEqualsDatabaseAsync(host, database, "mia", "s1");
-        Assert.True(Api.Series(await host.ScrapeMetricsAsync(), "nuzantara_backend_retry_processed_total", ("kind", "conversation_save"), ("outcome", "succeeded")) >= 1);
+        Assert.Equal(1, host.Metrics.Total("nuzantara.backend.retry.processed", ("kind", "conversation_save"), ("outcome", "succeeded")));
 
         // A client retry of k2 after all that is a duplicate.
         var again = await Api.ExpectAsync(await client.SaveMessagesAsync("s1", "k2", ("user", "second"), ("assistant", "two")), HttpStatusCode.OK);
@@ -157,7 +157,7 @@ public sealed class ConversationTests
         var report = await host.Get<ConversationService>().ReconcileAsync(CancellationToken.None);
         Assert.Equal(1, report.Inconsistent);
         Assert.Null(cache.Get("ned", "s1"));
-        Assert.True(Api.Series(await host.ScrapeMetricsAsync(), "nuzantara_backend_cache_inconsistencies_total", ("cache", "conversation")) >= 1);
+        Assert.Equal(1, host.Metrics.Total("nuzantara.backend.cache.inconsistencies", ("cache", "conversation")));
 
         var history = await client.GetOkAsync("/conversations/s1");
         Assert.Equal("true words", history.GetProperty("messages")[0].GetProperty("content").GetString());

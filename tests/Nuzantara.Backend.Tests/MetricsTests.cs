@@ -4,7 +4,8 @@ using YamlDotNet.RepresentationModel;
 
 namespace Nuzantara.Backend.Tests;
 
-/// <summary>/metrics and the alert rules written over it.</summary>
+/// <summary>/metrics and the alert rules written over it. Run alone: one host per process, as in production.</summary>
+[Collection(nameof(MetricsTests))]
 public sealed partial class MetricsTests
 {
     private static readonly string[] AllowedLabels =
@@ -157,4 +158,10 @@ public sealed partial class MetricsTests
 
     [GeneratedRegex(@"[{,]([a-zA-Z_][a-zA-Z0-9_]*)=""")]
     private static partial Regex LabelPattern();
+}
+
+/// <summary>Runs <see cref="MetricsTests"/> after the parallel tests, with no other host in the process.</summary>
+[CollectionDefinition(nameof(MetricsTests), DisableParallelization = true)]
+public sealed class MetricsTestsRunAlone
+{
 }

@@ -89,7 +89,7 @@ public sealed class SearchDuringIngestionTests
             var problem = await Api.ExpectProblemAsync(response, HttpStatusCode.Conflict);
             Assert.Contains("ingestion", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
             Assert.True(response.Headers.RetryAfter is not null);
-            Assert.True(Api.Series(await instance.ScrapeMetricsAsync(), "nuzantara_backend_lock_timeouts_total", ("lock_name", "collection-ingest"), ("outcome", "rejected")) >= 1);
+            Assert.Equal(1, instance.Metrics.Total("nuzantara.backend.lock.timeouts", ("lock.name", "collection-ingest"), ("outcome", "rejected")));
         }
 
         held.Release();

@@ -21,14 +21,18 @@ internal sealed class BackendHost : IAsyncDisposable
     private readonly WebApplication _app;
     private bool _stopped;
 
-    private BackendHost(WebApplication app, TestHooks hooks)
+    private BackendHost(WebApplication app, TestHooks hooks, HostMetrics metrics)
     {
         _app = app;
         Hooks = hooks;
+        Metrics = metrics;
         Tokens = app.Services.GetRequiredService<TokenIssuer>();
     }
 
     public TestHooks Hooks { get; }
+
+    /// <summary>This host's backend counters, exactly (see <see cref="HostMetrics"/>).</summary>
+    public HostMetrics Metrics { get; }
 
     public IServiceProvider Services => _app.Services;
 
@@ -55,8 +59,9 @@ internal sealed class BackendHost : IAsyncDisposable
         var hooks = new TestHooks();
         builder.Services.Replace(ServiceDescriptor.Singleton<IBackendHooks>(hooks));
         var app = BackendApplication.Build(builder);
+        var metrics = new HostMetrics(app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         await app.StartAsync();
-        return new BackendHost(app, hooks);
+        return new BackendHost(app, hooks, metrics);
     }
 
     /// <summary>A client that calls as <paramref name="userId"/>; null for an anonymous one.</summary>
@@ -102,5 +107,6 @@ internal sealed class BackendHost : IAsyncDisposable
     {
         await StopAsync();
         await _app.DisposeAsync();
+        Metrics.Dispose();
     }
 }
