@@ -125,7 +125,7 @@ namespace Nuzantara.Backend.Load
                         < 25 => TimedAsync("query", () => QueryAsync(user, i)),
                         < 40 => TimedAsync("memory-context", () => GetAsync(user, "/memory/context")),
                         < 58 => TimedAsync("conversation-save", () => SaveAsync(user, i)),
-                        < 68 => TimedAsync("conversation-history", () => GetAsync(user, $"/conversations/s{i % 2}", allowNotFound: true)),
+                        < 68 => TimedAsync("conversation-history", () => GetAsync(user, $"/conversations/s{i / users.Length % 2}", allowNotFound: true)),
                         < 84 => TimedAsync("collection-search", () => SearchAsync(user, i)),
                         < 86 => TimedAsync("collection-ingest", () => IngestAsync(user, 20)),
                         _ => TimedAsync("collective-contribute", () => ContributeAsync(user, i)),
@@ -189,7 +189,7 @@ namespace Nuzantara.Backend.Load
         private async Task SaveAsync(LoadUser user, int i)
         {
             // One in ten saves repeats an earlier save (a client retry): it must not add messages.
-            var saved = i % 10 == 0 && user.SavedKeys.TryPeek(out var earlier) ? earlier : $"s{i % 2}|k{Interlocked.Increment(ref _nextKey)}";
+            var saved = i % 10 == 0 && user.SavedKeys.TryPeek(out var earlier) ? earlier : $"s{i / users.Length % 2}|k{Interlocked.Increment(ref _nextKey)}";
             var (session, key) = (saved[..saved.IndexOf('|', StringComparison.Ordinal)], saved[(saved.IndexOf('|', StringComparison.Ordinal) + 1)..]);
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/conversations/{session}/messages", UriKind.Relative))
             {
