@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Immutable;
 using System.Globalization;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -76,6 +78,13 @@ internal static class OptionParsers
         value = span;
         return span > TimeSpan.Zero;
     }
+
+    /// <summary>Reads a comma-separated list of names, such as <c>Region, MyApp.Billing.Plan</c>.</summary>
+    internal static bool Names(string text, out ImmutableArray<string> value)
+    {
+        value = text.Split(',').Select(name => name.Trim()).Where(name => name.Length > 0).ToImmutableArray();
+        return true;
+    }
 }
 
 /// <summary>Every option the rules read; each rule page lists its own.</summary>
@@ -85,7 +94,15 @@ internal static class RuleOptions
     internal static readonly AnalyzerOption<bool> AllowCancellationToken =
         new("NZ1001.allow_cancellation_token", false, OptionParsers.Boolean);
 
+    /// <summary>Types that count as shared (ARCHITECTURE §3, reason 5): comma-separated globs over simple or full type names.</summary>
+    internal static readonly AnalyzerOption<ImmutableArray<string>> SharedTypes =
+        new("nuzantara.shared_types", ImmutableArray<string>.Empty, OptionParsers.Names);
+
     /// <summary>NZ1001's code fix: the timeout it writes.</summary>
     internal static readonly AnalyzerOption<TimeSpan> DefaultTimeout =
         new("NZ1001.default_timeout", TimeSpan.FromSeconds(5), OptionParsers.Duration);
+
+    /// <summary>NZ1004: key types with a small, fixed set of values, whose lock dictionaries cannot grow without bound.</summary>
+    internal static readonly AnalyzerOption<ImmutableArray<string>> BoundedKeyTypes =
+        new("NZ1004.bounded_key_types", ImmutableArray<string>.Empty, OptionParsers.Names);
 }
