@@ -24,16 +24,11 @@ internal sealed partial class MemorySaveService(MemoryOrchestrator memory, ILogg
     {
         // Race (NZ2001): concurrent saves increment and decrement the counter without a lock and lose updates.
         _pendingSaves++;
-        var userLock = _userLocks.GetOrAdd(userId, _ => new SemaphoreSlim(1, 1));
         try
         {
-            // Race (NZ1001, NZ1003): no timeout, so one stuck save blocks this user's saves for ever; and the wait is
-            // inside the try, so a wait that throws still releases a semaphore it never took.
-            await userLock.WaitAsync();
-
-            // Race (NZ2002): the total is read before the await and written after it; saves of other users,
-            // which do not take this user's lock, update it in between and their counts are lost.
-            _factsSaved += await memory.ProcessConversationAsync(userId, facts, CancellationToken.None);
+            // Race (NZ2002): the total is read before the await and written after it; a concurrent save's count,
+            // added in between, is lost.
+            _factsSaved += await SaveUnderUserLockAsync(userId, facts);
         }
         catch (NpgsqlException exception)
         {
@@ -42,8 +37,23 @@ internal sealed partial class MemorySaveService(MemoryOrchestrator memory, ILogg
         }
         finally
         {
-            userLock.Release();
             _pendingSaves--;
+        }
+    }
+
+    private async Task<int> SaveUnderUserLockAsync(string userId, IReadOnlyList<string> facts)
+    {
+        var userLock = _userLocks.GetOrAdd(userId, _ => new SemaphoreSlim(1, 1));
+        try
+        {
+            // Race (NZ1001, NZ1003): no timeout, so one stuck save blocks this user's saves for ever; and the wait is
+            // inside the try, so a wait that throws still releases a semaphore it never took.
+            await userLock.WaitAsync();
+            return await memory.ProcessConversationAsync(userId, facts, CancellationToken.None);
+        }
+        finally
+        {
+            userLock.Release();
         }
     }
 
