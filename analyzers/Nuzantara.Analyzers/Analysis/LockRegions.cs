@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -6,14 +7,46 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace Nuzantara.Analyzers.Analysis;
 
+/// <summary>How a held lock excludes others: a read lock of a reader-writer lock excludes writers only.</summary>
+internal enum HeldMode
+{
+    /// <summary>A <c>lock</c>, a mutex, a semaphore, an async lock: excludes every other holder.</summary>
+    Exclusive,
+
+    /// <summary>The read side of a reader-writer lock: other readers run beside it, so it guards reads only.</summary>
+    Read,
+
+    /// <summary>The write (or upgradeable) side of a reader-writer lock: excludes writers, so it guards writes.</summary>
+    Write,
+}
+
 /// <summary>A lock held at some point of the code.</summary>
 internal readonly struct HeldLock
 {
     internal HeldLock(ISymbol? symbol, IOperation acquisition)
+        : this(symbol, acquisition, HeldMode.Exclusive, key: null)
+    {
+    }
+
+    internal HeldLock(ISymbol? symbol, IOperation acquisition, HeldMode mode, IOperation? key)
     {
         Symbol = symbol;
         Acquisition = acquisition;
+        Mode = mode;
+        Key = key;
     }
+
+    /// <summary>Whether the lock excludes other writers: a read lock does not, so it never guards a write.</summary>
+    internal bool ExcludesWriters => Mode != HeldMode.Read;
+
+    /// <summary>How the lock is held.</summary>
+    internal HeldMode Mode { get; }
+
+    /// <summary>For a keyed lock (<c>KeyedAsyncLock&lt;TKey&gt;</c>): the key argument; the lock then excludes only holders of the same key.</summary>
+    internal IOperation? Key { get; }
+
+    /// <summary>Whether the lock is held because the method is marked <c>[RequiresLock]</c> (its callers hold it).</summary>
+    internal bool IsRequiredByCaller => Acquisition is not (ILockOperation or IInvocationOperation);
 
     /// <summary>The field, property, local or parameter that names the lock; null when the lock expression names none.</summary>
     internal ISymbol? Symbol { get; }
@@ -52,17 +85,17 @@ internal static class LockRegions
                 case IUsingOperation usingStatement when child == usingStatement.Body:
                     foreach (var call in AcquisitionsIn(usingStatement.Resources, apis))
                     {
-                        held.Add(new HeldLock(call.TargetSymbol, call.Invocation));
+                        held.Add(Held(call));
                     }
 
                     break;
                 case IConditionalOperation { WhenTrue: var whenTrue } conditional when child == whenTrue
                     && AcquisitionIn(conditional.Condition, apis) is { Operation: LockOperation.TryAcquire } attempt:
-                    held.Add(new HeldLock(attempt.TargetSymbol, attempt.Invocation));
+                    held.Add(Held(attempt));
                     break;
                 case IConditionalOperation { WhenFalse: { } whenFalse, Condition: IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } negated } when child == whenFalse
                     && AcquisitionIn(negated.Operand, apis) is { Operation: LockOperation.TryAcquire } attempt:
-                    held.Add(new HeldLock(attempt.TargetSymbol, attempt.Invocation));
+                    held.Add(Held(attempt));
                     break;
                 case IBlockOperation block:
                     AddHeldBySiblings(block, child, operation, apis, held);
@@ -70,7 +103,83 @@ internal static class LockRegions
             }
         }
 
+        // Outside any lambda or local function: the method's own [RequiresLock] declares locks its callers hold.
+        AddRequiredByCaller(child, operation, held);
         return held.ToImmutable();
+    }
+
+    /// <summary>The lock a classified acquisition holds, with its mode and, for a keyed lock, its key.</summary>
+    internal static HeldLock Held(LockCall call)
+    {
+        var mode = call.Mode switch
+        {
+            "read" => HeldMode.Read,
+            "write" or "upgradeable" => HeldMode.Write,
+            _ => HeldMode.Exclusive,
+        };
+        var parameters = call.Invocation.TargetMethod.Parameters;
+        IOperation? key = null;
+        if (call.Family == LockFamily.Nuzantara && parameters.Length > 0 && parameters[0].Name == "key")
+        {
+            key = call.Invocation.Arguments.FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.Parameter, parameters[0]))?.Value;
+        }
+
+        return new HeldLock(call.TargetSymbol, call.Invocation, mode, key);
+    }
+
+    /// <summary>The locks a <c>[RequiresLock(nameof(_gate))]</c> method (or property) declares its callers hold.</summary>
+    internal static ImmutableArray<ISymbol> RequiredLocks(ISymbol member)
+    {
+        var required = ImmutableArray.CreateBuilder<ISymbol>();
+        var declarations = member is IMethodSymbol { AssociatedSymbol: { } property } ? new[] { member, property } : new[] { member };
+        foreach (var declaration in declarations)
+        {
+            foreach (var attribute in declaration.GetAttributes())
+            {
+                if (IsNuzantaraAttribute(attribute, "RequiresLockAttribute")
+                    && attribute.ConstructorArguments.FirstOrDefault().Value is string name
+                    && FindMember(member.ContainingType, name) is { } lockMember)
+                {
+                    required.Add(lockMember);
+                }
+            }
+        }
+
+        return required.ToImmutable();
+    }
+
+    /// <summary>Whether an attribute is <c>Nuzantara.Concurrency.{name}</c>, matched by full name so that user code may declare its own.</summary>
+    internal static bool IsNuzantaraAttribute(AttributeData attribute, string name)
+        => attribute.AttributeClass is { } type && type.Name == name && type.ContainingNamespace?.ToDisplayString() == "Nuzantara.Concurrency";
+
+    /// <summary>A field or property of a type or its bases, by name.</summary>
+    internal static ISymbol? FindMember(INamedTypeSymbol? type, string name)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers(name))
+            {
+                if (member is IFieldSymbol or IPropertySymbol)
+                {
+                    return member;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static void AddRequiredByCaller(IOperation root, IOperation operation, ImmutableArray<HeldLock>.Builder held)
+    {
+        if (operation.SemanticModel?.GetEnclosingSymbol(operation.Syntax.SpanStart) is not IMethodSymbol method)
+        {
+            return;
+        }
+
+        foreach (var required in RequiredLocks(method))
+        {
+            held.Add(new HeldLock(required, root, HeldMode.Exclusive, key: null));
+        }
     }
 
     /// <summary>
@@ -139,7 +248,7 @@ internal static class LockRegions
 
             if (!releasedBetween && (!Releases(child, call, apis) || IsGuardedBody(child, operation, call, apis)))
             {
-                held.Add(new HeldLock(call.TargetSymbol, call.Invocation));
+                held.Add(Held(call));
             }
         }
     }
