@@ -168,18 +168,30 @@ internal sealed class GuardSpan
     }
 
     /// <summary>
-    /// The accesses the diagnostic points at. Writes win over reads; when the location is a whole check-then-act
-    /// statement, the writes of state its condition also reads. When it points at a read only, the later write that
-    /// depends on it.
+    /// The accesses the diagnostic points at. The rules put it on the write (<c>_total += x</c>, <c>_cache[k] = v</c>,
+    /// <c>_items.Add(x)</c>) or on a use (<c>_cache.TryGetValue(…)</c>, a loop's collection): the access the location
+    /// starts with. Writes win over reads; for a read, the later write of the same state that depends on it joins, if
+    /// there is one. A location that starts with no access (a whole statement) falls back to every access it holds,
+    /// preferring writes of state it also reads (check-then-act).
     /// </summary>
     private static ImmutableArray<SharedAccess> FindAnchors(ImmutableArray<SharedAccess> accesses, TextSpan location, SyntaxNode node)
     {
-        var located = accesses.Where(a => a.Syntax.Span.IntersectsWith(location) || location.Contains(a.Syntax.Span)).ToList();
-        if (located.Count == 0)
+        var head = node switch
         {
-            located = accesses.Where(a => node.Span.Contains(a.Syntax.Span)).ToList();
+            PrefixUnaryExpressionSyntax prefix => prefix.Operand,
+            ExpressionStatementSyntax statement => statement.Expression,
+            _ => node,
+        };
+        var start = head.SpanStart;
+        var primary = accesses.Where(a => a.Syntax.SpanStart == start && location.Contains(a.Syntax.Span)).ToList();
+        if (primary.Count > 1)
+        {
+            // `_a.B = x` starts with both `_a` and `_a.B`: the outermost reference is the state.
+            var outermost = primary.OrderByDescending(a => a.Syntax.Span.Length).First();
+            primary = new List<SharedAccess> { outermost };
         }
 
+        var located = primary.Count > 0 ? primary : accesses.Where(a => location.Contains(a.Syntax.Span)).ToList();
         var writes = located.Where(a => a.IsWrite).ToList();
         if (writes.Count > 0)
         {
@@ -188,13 +200,11 @@ internal sealed class GuardSpan
             return (checkedWrites.Count > 0 ? checkedWrites : writes).ToImmutableArray();
         }
 
-        var reads = located.Where(a => !a.IsWrite).ToList();
-        var laterWrites = reads
+        var laterWrites = located
             .Select(read => accesses.FirstOrDefault(a => a.IsWrite && a.Path == read.Path && a.Syntax.SpanStart > read.Syntax.Span.End))
             .Where(w => w is not null)
-            .Select(w => w!)
-            .ToList();
-        return laterWrites.Count == 0 ? ImmutableArray<SharedAccess>.Empty : reads.Concat(laterWrites).ToImmutableArray();
+            .Select(w => w!);
+        return located.Concat(laterWrites).ToImmutableArray();
     }
 
     /// <summary>The innermost method, accessor, local function or lambda around a node.</summary>

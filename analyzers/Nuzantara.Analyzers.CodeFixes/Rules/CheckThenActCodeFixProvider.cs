@@ -15,7 +15,7 @@ namespace Nuzantara.Analyzers.Rules;
 [Shared]
 public sealed class CheckThenActCodeFixProvider : GuardFixProvider
 {
-    private const string Rule = "NZ3002";
+    private const string Rule = RuleIdentifiers.CheckThenAct;
     private const string CompareExchangeKey = Rule + ".CompareExchange";
 
     /// <inheritdoc />

@@ -15,7 +15,7 @@ namespace Nuzantara.Analyzers.Rules;
 [Shared]
 public sealed class UnguardedSharedWriteCodeFixProvider : GuardFixProvider
 {
-    private const string Rule = "NZ2001";
+    private const string Rule = RuleIdentifiers.UnguardedSharedWrite;
 
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Rule);

@@ -11,11 +11,11 @@ namespace Nuzantara.Analyzers.Rules;
 /// NZ2003: switches the collection to its concurrent counterpart when every use maps one to one
 /// (<see cref="ConcurrentCollection"/>); otherwise, and as a second choice, guards the mutation with a lock.
 /// </summary>
-[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnsafeCollectionCodeFixProvider))]
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnsafeSharedCollectionCodeFixProvider))]
 [Shared]
-public sealed class UnsafeCollectionCodeFixProvider : GuardFixProvider
+public sealed class UnsafeSharedCollectionCodeFixProvider : GuardFixProvider
 {
-    private const string Rule = "NZ2003";
+    private const string Rule = RuleIdentifiers.UnsafeSharedCollection;
     private const string ConcurrentKey = Rule + ".Concurrent";
 
     /// <inheritdoc />

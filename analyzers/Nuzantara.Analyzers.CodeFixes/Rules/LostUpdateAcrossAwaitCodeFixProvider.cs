@@ -11,11 +11,11 @@ namespace Nuzantara.Analyzers.Rules;
 /// NZ2002: guards the read, the <c>await</c> and the write in one lock, so no other flow's update lands in between;
 /// keyed when the state belongs to one key parameter.
 /// </summary>
-[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LostUpdateCodeFixProvider))]
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LostUpdateAcrossAwaitCodeFixProvider))]
 [Shared]
-public sealed class LostUpdateCodeFixProvider : GuardFixProvider
+public sealed class LostUpdateAcrossAwaitCodeFixProvider : GuardFixProvider
 {
-    private const string Rule = "NZ2002";
+    private const string Rule = RuleIdentifiers.LostUpdateAcrossAwait;
 
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Rule);
