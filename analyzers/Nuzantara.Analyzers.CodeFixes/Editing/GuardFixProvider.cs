@@ -72,6 +72,7 @@ public abstract class GuardFixProvider : DocumentFixProvider
             targetTypedNew: ((CSharpParseOptions)tree.Options).LanguageVersion >= LanguageVersion.CSharp9,
             makeAsync,
             locks.CalledMethods);
+        AbsorbAdjacentGuards(request);
 
         var imports = new List<string>();
         if (guard.IsNew || guard.Shape is GuardShape.Semaphore)
@@ -96,6 +97,29 @@ public abstract class GuardFixProvider : DocumentFixProvider
             _ => ($"Guard with {guard.Describe()}", rule + ".Guard"),
         };
         return new FixPlan(title, key, editor => GuardSession.Add(editor, request), imports.ToArray());
+    }
+
+    /// <summary>
+    /// Widens the range over a guard of the same lock right before or after it, so that a second fix next to the first
+    /// extends its block instead of opening another one (and one fix at a time ends where Fix All does).
+    /// </summary>
+    private static void AbsorbAdjacentGuards(GuardRequest request)
+    {
+        if (request.Span.Container is not { } container)
+        {
+            return;
+        }
+
+        var statements = GuardSyntax.StatementsOf(container);
+        while (request.First > 0 && GuardSyntax.IsGuardOf(statements[request.First - 1], request.Lock, request.LockExpression))
+        {
+            request.First--;
+        }
+
+        while (request.Last < statements.Count - 1 && GuardSyntax.IsGuardOf(statements[request.Last + 1], request.Lock, request.LockExpression))
+        {
+            request.Last++;
+        }
     }
 
     /// <summary>Whether the file awaits with <c>ConfigureAwait(false)</c>, so the guard's await should too (CA2007).</summary>

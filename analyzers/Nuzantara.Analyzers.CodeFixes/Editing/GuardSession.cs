@@ -109,6 +109,11 @@ internal sealed class GuardSession
                 {
                     var covered = statements.Skip(request.First).Take(request.Last - request.First + 1).ToList();
                     var guard = GuardSyntax.Guard(request.Lock, request.LockExpression, request.Acquire(), covered);
+                    if (request.Last + 1 < statements.Count)
+                    {
+                        guard = GuardSyntax.WithBlankLineBefore(guard, statements[request.Last + 1]);
+                    }
+
                     var rebuilt = statements.Take(request.First).Concat(new[] { guard }).Concat(statements.Skip(request.Last + 1));
                     statements = List(rebuilt);
                 }
@@ -149,9 +154,10 @@ internal sealed class GuardSession
             foreach (var other in accepted.ToList())
             {
                 var sameLock = other.Identity == request.Identity;
-                if (request.Span.Container is not null && request.Span.Container == other.Span.Container && request.First <= other.Last && other.First <= request.Last)
+                if (request.Span.Container is not null && request.Span.Container == other.Span.Container
+                    && (sameLock ? request.First <= other.Last + 1 && other.First <= request.Last + 1 : request.First <= other.Last && other.First <= request.Last))
                 {
-                    // Overlapping runs of one block: one guard over both, or none for a second lock.
+                    // Overlapping or adjacent runs of one block: one guard over both, or none for a second lock.
                     if (sameLock)
                     {
                         other.First = Math.Min(other.First, request.First);

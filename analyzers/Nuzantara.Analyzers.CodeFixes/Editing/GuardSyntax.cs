@@ -101,13 +101,24 @@ internal static class GuardSyntax
         var inner = Unwrap(statements, guard, lockExpression);
         var leading = inner[0].GetLeadingTrivia();
         inner[0] = inner[0].WithLeadingTrivia(Indentation(leading));
-        var trailing = inner[inner.Count - 1].GetTrailingTrivia();
-        inner[inner.Count - 1] = inner[inner.Count - 1].WithTrailingTrivia(ElasticCarriageReturnLineFeed);
+        // A trailing comment stays with its statement; the guard's closing brace ends the line as the statement did.
+        var endOfLine = inner[inner.Count - 1].GetTrailingTrivia().LastOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        var trailing = endOfLine.IsKind(SyntaxKind.EndOfLineTrivia) ? TriviaList(endOfLine) : TriviaList(ElasticCarriageReturnLineFeed);
         var body = Block(inner);
         StatementSyntax guarded = acquire is null
             ? LockStatement(lockExpression, body)
             : UsingStatement(null, acquire, body);
         return guarded.WithLeadingTrivia(leading).WithTrailingTrivia(trailing).WithAdditionalAnnotations(Formatter.Annotation);
+    }
+
+    /// <summary>A blank line between the guard's closing brace and the next statement, unless there is one already.</summary>
+    internal static StatementSyntax WithBlankLineBefore(StatementSyntax guard, StatementSyntax next)
+    {
+        var endOfLine = guard.GetTrailingTrivia().LastOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        var blank = next.GetLeadingTrivia().SkipWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).FirstOrDefault();
+        return endOfLine.IsKind(SyntaxKind.EndOfLineTrivia) && !blank.IsKind(SyntaxKind.EndOfLineTrivia)
+            ? guard.WithTrailingTrivia(guard.GetTrailingTrivia().Add(endOfLine))
+            : guard;
     }
 
     /// <summary>
@@ -143,6 +154,18 @@ internal static class GuardSyntax
         return last.IsKind(SyntaxKind.WhitespaceTrivia) ? TriviaList(last) : TriviaList();
     }
 
+    /// <summary>Whether a statement is a guard (<c>using (await lock.…)</c> or <c>lock (…)</c> with a block) of the same lock.</summary>
+    internal static bool IsGuardOf(StatementSyntax statement, GuardLock guard, ExpressionSyntax lockExpression)
+    {
+        var unwrapper = new Unwrapper(guard, Normalize(lockExpression.ToString()));
+        return statement switch
+        {
+            UsingStatementSyntax { Statement: BlockSyntax } @using => guard.IsAsync && unwrapper.IsSameGuard(@using),
+            LockStatementSyntax { Statement: BlockSyntax } @lock => !guard.IsAsync && Normalize(@lock.Expression.ToString()) == Normalize(lockExpression.ToString()),
+            _ => false,
+        };
+    }
+
     private static readonly SyntaxAnnotation Unwrapped = new("Nuzantara.Unwrapped");
 
     /// <summary>
@@ -157,6 +180,7 @@ internal static class GuardSyntax
 
     private static IEnumerable<StatementSyntax> Flatten(IEnumerable<StatementSyntax> statements)
     {
+        var afterUnwrapped = false;
         foreach (var statement in statements)
         {
             if (statement is BlockSyntax block && block.HasAnnotation(Unwrapped))
@@ -165,12 +189,23 @@ internal static class GuardSyntax
                 {
                     yield return inner;
                 }
+
+                afterUnwrapped = true;
             }
             else
             {
-                yield return statement;
+                // The blank line that followed the unwrapped guard's closing brace has nothing to separate any more.
+                yield return afterUnwrapped ? statement.WithLeadingTrivia(WithoutBlankLines(statement.GetLeadingTrivia())) : statement;
+                afterUnwrapped = false;
             }
         }
+    }
+
+    private static SyntaxTriviaList WithoutBlankLines(SyntaxTriviaList leading)
+    {
+        var blankPrefix = leading.TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia) || t.IsKind(SyntaxKind.EndOfLineTrivia)).ToList();
+        var lastEndOfLine = blankPrefix.FindLastIndex(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        return lastEndOfLine < 0 ? leading : TriviaList(leading.Skip(lastEndOfLine + 1));
     }
 
     private static string Normalize(string lockExpression)
@@ -223,7 +258,7 @@ internal static class GuardSyntax
                 : visited;
         }
 
-        private bool IsSameGuard(UsingStatementSyntax node)
+        internal bool IsSameGuard(UsingStatementSyntax node)
         {
             var expression = node.Expression is AwaitExpressionSyntax awaited ? awaited.Expression : null;
             if (expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait" } configure })

@@ -1,0 +1,401 @@
+using Verify = Nuzantara.Analyzers.Tests.Verifiers.SharedStateFixVerifier<
+    Nuzantara.Analyzers.Rules.UnguardedSharedWriteAnalyzer,
+    Nuzantara.Analyzers.Rules.UnguardedSharedWriteCodeFixProvider>;
+
+namespace Nuzantara.Analyzers.Tests.Rules;
+
+public sealed class UnguardedSharedWriteCodeFixTests
+{
+    [Fact]
+    public async Task CounterInSingleton_GuardsTheIncrement_WithANewAsyncLock()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class RequestCounter
+            {
+                private long _served;
+
+                public async Task HandleAsync(CancellationToken cancellationToken)
+                {
+                    await Task.Delay(10, cancellationToken);
+                    // Count the request once it is served.
+                    {|NZ2001:_served++|};
+                }
+            }
+            """,
+            """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class RequestCounter
+            {
+                private long _served;
+                private readonly AsyncLock _gate = new();
+
+                public async Task HandleAsync(CancellationToken cancellationToken)
+                {
+                    await Task.Delay(10, cancellationToken);
+                    // Count the request once it is served.
+                    using (await _gate.LockAsync(cancellationToken))
+                    {
+                        _served++;
+                    }
+                }
+            }
+            """,
+            Verify.Program("AddSingleton<RequestCounter>()"));
+    }
+
+    [Fact]
+    public async Task FieldUpdatedUnderAnExistingAsyncLock_ReusesThatLock()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class QuotaTracker
+            {
+                private readonly AsyncLock _quota = new();
+                private int _used;
+
+                public async Task ConsumeAsync(int units, CancellationToken cancellationToken)
+                {
+                    using (await _quota.LockAsync(cancellationToken))
+                    {
+                        _used += units;
+                    }
+                }
+
+                public async Task RefundAsync(int units, CancellationToken cancellationToken)
+                {
+                    await Task.Yield();
+                    {|NZ2001:_used -= units|};
+                }
+            }
+            """,
+            """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class QuotaTracker
+            {
+                private readonly AsyncLock _quota = new();
+                private int _used;
+
+                public async Task ConsumeAsync(int units, CancellationToken cancellationToken)
+                {
+                    using (await _quota.LockAsync(cancellationToken))
+                    {
+                        _used += units;
+                    }
+                }
+
+                public async Task RefundAsync(int units, CancellationToken cancellationToken)
+                {
+                    await Task.Yield();
+                    using (await _quota.LockAsync(cancellationToken))
+                    {
+                        _used -= units;
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task FieldUpdatedUnderASemaphore_ReusesItThroughAcquireAsync()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class WalletService
+            {
+                private readonly SemaphoreSlim _mutex = new(1, 1);
+                private decimal _balance;
+
+                public async Task DepositAsync(decimal amount, CancellationToken cancellationToken)
+                {
+                    await _mutex.WaitAsync(cancellationToken);
+                    try
+                    {
+                        _balance += amount;
+                    }
+                    finally
+                    {
+                        _mutex.Release();
+                    }
+                }
+
+                public async Task ChargeFeeAsync(decimal fee, CancellationToken cancellationToken)
+                {
+                    await Task.Delay(1, cancellationToken);
+                    {|NZ2001:_balance -= fee|};
+                }
+            }
+            """,
+            """
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class WalletService
+            {
+                private readonly SemaphoreSlim _mutex = new(1, 1);
+                private decimal _balance;
+
+                public async Task DepositAsync(decimal amount, CancellationToken cancellationToken)
+                {
+                    await _mutex.WaitAsync(cancellationToken);
+                    try
+                    {
+                        _balance += amount;
+                    }
+                    finally
+                    {
+                        _mutex.Release();
+                    }
+                }
+
+                public async Task ChargeFeeAsync(decimal fee, CancellationToken cancellationToken)
+                {
+                    await Task.Delay(1, cancellationToken);
+                    using (await _mutex.AcquireAsync(TimeSpan.FromSeconds(5), cancellationToken))
+                    {
+                        _balance -= fee;
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task SynchronousMethod_InATypeThatLocksAnObject_UsesTheLockStatement()
+    {
+        await Verify.VerifyAsync(
+            """
+            public sealed class HitCounter
+            {
+                private readonly object _sync = new();
+                private int _hits;
+                private int _misses;
+
+                public void Hit()
+                {
+                    lock (_sync)
+                    {
+                        _hits++;
+                    }
+                }
+
+                public void Miss() => {|NZ2001:_misses++|};
+            }
+            """,
+            """
+            public sealed class HitCounter
+            {
+                private readonly object _sync = new();
+                private int _hits;
+                private int _misses;
+
+                public void Hit()
+                {
+                    lock (_sync)
+                    {
+                        _hits++;
+                    }
+                }
+
+                public void Miss()
+                {
+                    lock (_sync)
+                    {
+                        _misses++;
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task PrivateSynchronousHelper_CalledFromAsyncCode_IsMadeAsyncOnlyAsAnExplicitChoice()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class IngestionStats
+            {
+                private int _documents;
+
+                public async Task IngestAsync(string text, CancellationToken cancellationToken)
+                {
+                    await Task.Delay(1, cancellationToken);
+                    RecordDocument();
+                }
+
+                private void RecordDocument()
+                {
+                    {|NZ2001:_documents++|};
+                }
+            }
+            """,
+            """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class IngestionStats
+            {
+                private int _documents;
+                private readonly AsyncLock _gate = new();
+
+                public async Task IngestAsync(string text, CancellationToken cancellationToken)
+                {
+                    await Task.Delay(1, cancellationToken);
+                    await RecordDocumentAsync();
+                }
+
+                private async Task RecordDocumentAsync()
+                {
+                    using (await _gate.LockAsync())
+                    {
+                        _documents++;
+                    }
+                }
+            }
+            """,
+            Verify.Program("AddSingleton<IngestionStats>()"),
+            equivalenceKey: "NZ2001.GuardMakeAsync");
+    }
+
+    [Fact]
+    public async Task PublicSynchronousMethod_WithNoLockToReuse_GetsNoFix()
+    {
+        const string Source = """
+            public sealed class Counter
+            {
+                private int _count;
+
+                public void Increment() => {|NZ2001:_count++|};
+            }
+            """;
+
+        await Verify.VerifyAsync(Source, Source, Verify.Program("AddSingleton<Counter>()"));
+    }
+
+    [Fact]
+    public async Task StaticCounter_GetsAStaticLock()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System.Threading.Tasks;
+
+            public sealed class ConnectionFactory
+            {
+                private static int _opened;
+
+                public async Task<object> OpenAsync()
+                {
+                    await Task.Yield();
+                    {|NZ2001:_opened++|};
+                    return new object();
+                }
+            }
+            """,
+            """
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class ConnectionFactory
+            {
+                private static int _opened;
+                private static readonly AsyncLock _gate = new();
+
+                public async Task<object> OpenAsync()
+                {
+                    await Task.Yield();
+                    using (await _gate.LockAsync())
+                    {
+                        _opened++;
+                    }
+
+                    return new object();
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task SeveralWritesInOneDocument_ShareOneInsertedLock()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class UploadStatistics
+            {
+                private int _uploads;
+                private int _failures;
+                private long _bytes;
+
+                public async Task UploadedAsync(long size, CancellationToken cancellationToken)
+                {
+                    await Task.Delay(1, cancellationToken);
+                    {|NZ2001:_uploads++|};
+                    {|NZ2001:_bytes += size|};
+                }
+
+                public async Task FailedAsync(CancellationToken cancellationToken)
+                {
+                    await Task.Delay(1, cancellationToken);
+                    {|NZ2001:_failures++|};
+                }
+            }
+            """,
+            """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class UploadStatistics
+            {
+                private int _uploads;
+                private int _failures;
+                private long _bytes;
+                private readonly AsyncLock _gate = new();
+
+                public async Task UploadedAsync(long size, CancellationToken cancellationToken)
+                {
+                    await Task.Delay(1, cancellationToken);
+                    using (await _gate.LockAsync(cancellationToken))
+                    {
+                        _uploads++;
+                        _bytes += size;
+                    }
+                }
+
+                public async Task FailedAsync(CancellationToken cancellationToken)
+                {
+                    await Task.Delay(1, cancellationToken);
+                    using (await _gate.LockAsync(cancellationToken))
+                    {
+                        _failures++;
+                    }
+                }
+            }
+            """,
+            Verify.Program("AddSingleton<UploadStatistics>()"));
+    }
+}
