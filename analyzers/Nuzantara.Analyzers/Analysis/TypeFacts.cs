@@ -98,7 +98,8 @@ internal sealed class TypeFacts
         var coalesces = ImmutableArray.CreateBuilder<ICoalesceAssignmentOperation>();
         foreach (var body in Bodies)
         {
-            _owners[body.Root] = body.Owner;
+            // The blocks handed to an operation-block action can sit below a method-body operation: key by the real root.
+            _owners[BlockRoot(body.Root)] = body.Owner;
             foreach (var operation in body.Root.DescendantsAndSelf())
             {
                 switch (operation)
@@ -340,13 +341,16 @@ internal sealed class TypeFacts
     internal ImmutableArray<HeldLock> WriteGuardsAt(IOperation operation)
         => HeldAt(operation).Where(h => h.ExcludesWriters && h.Key is null).ToImmutableArray();
 
-    /// <summary>Whether one region of a lock that excludes writers covers both operations (the same acquisition, or a lock every caller holds).</summary>
-    internal bool OneRegionCovers(IOperation first, IOperation second)
+    /// <summary>
+    /// Whether one region of a lock that excludes writers covers both operations (the same acquisition, or a lock every
+    /// caller holds). A per-key lock counts only when <paramref name="perKey"/> says the state is reached by that key.
+    /// </summary>
+    internal bool OneRegionCovers(IOperation first, IOperation second, bool perKey = false)
     {
         var atSecond = HeldAt(second).Where(h => h.ExcludesWriters).ToImmutableArray();
         foreach (var held in HeldAt(first))
         {
-            if (held.ExcludesWriters && atSecond.Any(other => other.Acquisition == held.Acquisition
+            if (held.ExcludesWriters && (perKey || held.Key is null) && atSecond.Any(other => other.Acquisition == held.Acquisition
                 || (held.IsRequiredByCaller && other.IsRequiredByCaller && SymbolEqualityComparer.Default.Equals(held.Symbol, other.Symbol))))
             {
                 return true;
@@ -394,6 +398,11 @@ internal sealed class TypeFacts
 
         return null;
     }
+
+    /// <summary>Whether a member holds nothing that flows share unsafely: <c>[ThreadStatic]</c>, or of a thread-safe type.</summary>
+    internal bool IsSafeMember(ISymbol member)
+        => IsThreadSafeType(TypeOf(member))
+            || member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.ThreadStaticAttribute");
 
     /// <summary>Whether values of a type are safe to share as they are: concurrent collections, <c>Lazy&lt;T&gt;</c>, thread-local holders, locks.</summary>
     internal bool IsThreadSafeType(ITypeSymbol? type)
