@@ -184,12 +184,13 @@ internal sealed class GuardLocks
             && _span.ContainingType.TypeKind == TypeKind.Class
             && _span.ContainingType.DeclaringSyntaxReferences[0].SyntaxTree == _model.SyntaxTree;
 
+    /// <summary>
+    /// A member name the type does not use yet. Only the type decides, so that every span of the type picks the same
+    /// name and shares one field; a local that hides it is handled by qualifying the guard (<c>this._gate</c>).
+    /// </summary>
     private string FreeName(string preferred)
     {
-        var taken = new HashSet<string>(
-            AllMembers(_span.ContainingType).Select(m => m.Name)
-                .Concat(_model.LookupSymbols(_span.Span.Start).Where(s => s is ILocalSymbol or IParameterSymbol or IRangeVariableSymbol).Select(s => s.Name)),
-            StringComparer.Ordinal);
+        var taken = new HashSet<string>(AllMembers(_span.ContainingType).Select(m => m.Name), StringComparer.Ordinal);
         var name = preferred;
         for (var suffix = 2; taken.Contains(name); suffix++)
         {

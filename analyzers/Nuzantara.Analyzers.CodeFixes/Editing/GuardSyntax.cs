@@ -47,7 +47,8 @@ internal static class GuardSyntax
     /// <summary>The expression that names the lock: the bare name unless a local or parameter hides it.</summary>
     internal static ExpressionSyntax LockExpression(GuardLock guard, SemanticModel model, int position, INamedTypeSymbol type)
     {
-        if (guard.IsNew || model.LookupSymbols(position, name: guard.Name).FirstOrDefault() is IFieldSymbol or IPropertySymbol)
+        var visible = model.LookupSymbols(position, name: guard.Name).FirstOrDefault();
+        if (guard.IsNew ? visible is null : visible is IFieldSymbol or IPropertySymbol)
         {
             return IdentifierName(guard.Name);
         }

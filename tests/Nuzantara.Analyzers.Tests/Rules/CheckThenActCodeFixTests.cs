@@ -502,4 +502,127 @@ public sealed class CheckThenActCodeFixTests
             """,
             Verify.Program("AddSingleton<EmbeddingService>()"));
     }
+
+    [Fact]
+    public async Task StateOfTheUsersEntry_ReusesTheKeyedLockTheTypeAlreadyTakesOnUserId()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System.Collections.Concurrent;
+            using System.Collections.Generic;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class UserMemory
+            {
+                public List<string> Messages { get; } = new();
+                public string? Summary { get; set; }
+            }
+
+            public interface ISummarizer
+            {
+                Task<string> SummarizeAsync(string userId, CancellationToken cancellationToken);
+            }
+
+            public sealed class ConversationMemory(ISummarizer summarizer)
+            {
+                private readonly KeyedAsyncLock<string> _userLocks = new();
+                private readonly ConcurrentDictionary<string, UserMemory> _memories = new();
+
+                public async Task AppendAsync(string userId, string message, CancellationToken cancellationToken)
+                {
+                    using (await _userLocks.LockAsync(userId, cancellationToken))
+                    {
+                        var memory = _memories.GetOrAdd(userId, _ => new UserMemory());
+                        memory.Messages.Add(message);
+                    }
+                }
+
+                public async Task<string> SummaryAsync(string userId, CancellationToken cancellationToken)
+                {
+                    var memory = _memories.GetOrAdd(userId, _ => new UserMemory());
+                    if (memory.Summary is null)
+                    {
+                        {|NZ3002:memory.Summary = await summarizer.SummarizeAsync(userId, cancellationToken)|};
+                    }
+
+                    return memory.Summary;
+                }
+            }
+            """,
+            """
+            using System.Collections.Concurrent;
+            using System.Collections.Generic;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class UserMemory
+            {
+                public List<string> Messages { get; } = new();
+                public string? Summary { get; set; }
+            }
+
+            public interface ISummarizer
+            {
+                Task<string> SummarizeAsync(string userId, CancellationToken cancellationToken);
+            }
+
+            public sealed class ConversationMemory(ISummarizer summarizer)
+            {
+                private readonly KeyedAsyncLock<string> _userLocks = new();
+                private readonly ConcurrentDictionary<string, UserMemory> _memories = new();
+
+                public async Task AppendAsync(string userId, string message, CancellationToken cancellationToken)
+                {
+                    using (await _userLocks.LockAsync(userId, cancellationToken))
+                    {
+                        var memory = _memories.GetOrAdd(userId, _ => new UserMemory());
+                        memory.Messages.Add(message);
+                    }
+                }
+
+                public async Task<string> SummaryAsync(string userId, CancellationToken cancellationToken)
+                {
+                    using (await _userLocks.LockAsync(userId, cancellationToken))
+                    {
+                        var memory = _memories.GetOrAdd(userId, _ => new UserMemory());
+                        if (memory.Summary is null)
+                        {
+                            memory.Summary = await summarizer.SummarizeAsync(userId, cancellationToken);
+                        }
+
+                        return memory.Summary;
+                    }
+                }
+            }
+            """,
+            Verify.Program("AddSingleton<ConversationMemory>()"),
+            equivalenceKey: "NZ3002.GuardKeyed");
+    }
+
+    [Fact]
+    public async Task FlagOfTheTypeItself_GetsNoKeyedGuard_EvenWithAKeyParameter()
+    {
+        const string Source = """
+            using System.Threading.Tasks;
+
+            public sealed class TenantBootstrap
+            {
+                private bool _seeded;
+
+                public async Task SeedAsync(string tenantId, Task seed)
+                {
+                    if (!_seeded)
+                    {
+                        await seed;
+                        {|NZ3002:_seeded = true|};
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAsync(Source, Source, Verify.Program("AddSingleton<TenantBootstrap>()"), equivalenceKey: "NZ3002.GuardKeyed");
+    }
 }

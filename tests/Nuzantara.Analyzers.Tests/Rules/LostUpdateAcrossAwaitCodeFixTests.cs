@@ -354,4 +354,45 @@ public sealed class LostUpdateAcrossAwaitCodeFixTests
             """,
             Verify.Program("AddSingleton<LedgerProjection>()"));
     }
+
+    [Fact]
+    public async Task SpanCallingAMethodThatTakesTheLock_GetsNoFix_BecauseTheGuardWouldWaitForItself()
+    {
+        const string Source = """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class DocumentIndex
+            {
+                private readonly AsyncLock _gate = new();
+                private int _version;
+
+                public async Task BumpAsync(CancellationToken cancellationToken)
+                {
+                    using (await _gate.LockAsync(cancellationToken))
+                    {
+                        _version++;
+                    }
+                }
+
+                public async Task RebuildAsync(CancellationToken cancellationToken)
+                {
+                    var version = _version;
+                    await FlushAsync(cancellationToken);
+                    {|NZ2002:_version = version + 1|};
+                }
+
+                private async Task FlushAsync(CancellationToken cancellationToken)
+                {
+                    using (await _gate.LockAsync(cancellationToken))
+                    {
+                        await Task.Delay(1, cancellationToken);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAsync(Source, Source);
+    }
 }
