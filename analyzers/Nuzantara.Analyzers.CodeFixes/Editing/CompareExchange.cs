@@ -129,7 +129,7 @@ internal sealed class CompareExchange
         return References(field, model, cancellationToken).All(reference => reference.Parent switch
         {
             AssignmentExpressionSyntax assignment when assignment.Left == reference => assignment.IsKind(SyntaxKind.SimpleAssignmentExpression),
-            ArgumentSyntax => false,
+            ArgumentSyntax argument => argument.RefKindKeyword.IsKind(SyntaxKind.None),
             PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax => reference.Parent.IsKind(SyntaxKind.LogicalNotExpression),
             RefExpressionSyntax => false,
             _ => true,

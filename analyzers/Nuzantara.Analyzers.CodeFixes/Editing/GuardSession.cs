@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace Nuzantara.Analyzers.Editing;
@@ -118,7 +119,12 @@ internal sealed class GuardSession
                     statements = List(rebuilt);
                 }
 
-                return GuardSyntax.WithStatements(current, statements);
+                var rewritten = GuardSyntax.WithStatements(current, statements);
+
+                // A block written on one line (`async () => { … }`) is laid out anew: a guard inside cannot stay on one line.
+                return current.DescendantTrivia().Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia))
+                    ? rewritten
+                    : OnNewLines(rewritten);
             });
         }
 
@@ -199,6 +205,12 @@ internal sealed class GuardSession
         }
 
         return accepted;
+    }
+
+    private static SyntaxNode OnNewLines(SyntaxNode container)
+    {
+        var elastic = container.ReplaceTrivia(container.DescendantTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)), (_, _) => ElasticMarker);
+        return (elastic is BlockSyntax block ? Block(block.Statements).WithTriviaFrom(block) : elastic).WithAdditionalAnnotations(Formatter.Annotation);
     }
 
     private static SyntaxNode GuardExpressionBody(SyntaxNode function, GuardRequest request)

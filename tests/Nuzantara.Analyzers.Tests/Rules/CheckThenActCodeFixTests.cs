@@ -625,4 +625,66 @@ public sealed class CheckThenActCodeFixTests
 
         await Verify.VerifyAsync(Source, Source, Verify.Program("AddSingleton<TenantBootstrap>()"), equivalenceKey: "NZ3002.GuardKeyed");
     }
+
+    [Fact]
+    public async Task VolatileFlagWithAnElseBranch_BecomesACompareExchange_AndItsOtherUsesAreRewritten()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System;
+            using System.Threading.Tasks;
+
+            public sealed class ReplicationWorker
+            {
+                private volatile bool _running;
+
+                public async Task StartAsync(Task connect)
+                {
+                    if (!_running)
+                    {
+                        {|NZ3002:_running = true|};
+                        await connect;
+                    }
+                    else
+                    {
+                        Console.WriteLine("Already running: " + _running);
+                    }
+                }
+
+                public void Stop(bool force)
+                {
+                    _running = !force && _running;
+                }
+            }
+            """,
+            """
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class ReplicationWorker
+            {
+                private volatile int _running;
+
+                public async Task StartAsync(Task connect)
+                {
+                    if (Interlocked.CompareExchange(ref _running, 1, 0) == 0)
+                    {
+                        await connect;
+                    }
+                    else
+                    {
+                        Console.WriteLine("Already running: " + (_running != 0));
+                    }
+                }
+
+                public void Stop(bool force)
+                {
+                    _running = (!force && (_running != 0)) ? 1 : 0;
+                }
+            }
+            """,
+            Verify.Program("AddSingleton<ReplicationWorker>()"),
+            equivalenceKey: "NZ3002.CompareExchange");
+    }
 }

@@ -395,4 +395,109 @@ public sealed class LostUpdateAcrossAwaitCodeFixTests
 
         await Verify.VerifyAsync(Source, Source);
     }
+
+    [Fact]
+    public async Task LostUpdateInATaskRunCallback_IsGuardedInsideTheLambda()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System.Threading.Tasks;
+
+            public sealed class ReindexScheduler
+            {
+                private int _generation;
+
+                public void Schedule(Task<int> rebuild)
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        var generation = _generation;
+                        var added = await rebuild;
+                        {|NZ2002:_generation = generation + added|};
+                    });
+                }
+            }
+            """,
+            """
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class ReindexScheduler
+            {
+                private int _generation;
+                private readonly AsyncLock _gate = new();
+
+                public void Schedule(Task<int> rebuild)
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        using (await _gate.LockAsync())
+                        {
+                            var generation = _generation;
+                            var added = await rebuild;
+                            _generation = generation + added;
+                        }
+                    });
+                }
+            }
+            """,
+            Verify.Program("AddSingleton<ReindexScheduler>()"));
+    }
+
+    [Fact]
+    public async Task LostUpdateInACatchBlock_IsGuardedThere()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System;
+            using System.Threading.Tasks;
+
+            public sealed class CircuitBreaker
+            {
+                private int _failures;
+
+                public async Task CallAsync(Func<Task> call, Task<int> weight)
+                {
+                    try
+                    {
+                        await call();
+                    }
+                    catch (TimeoutException)
+                    {
+                        {|NZ2002:_failures += await weight|};
+                        throw;
+                    }
+                }
+            }
+            """,
+            """
+            using System;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class CircuitBreaker
+            {
+                private int _failures;
+                private readonly AsyncLock _gate = new();
+
+                public async Task CallAsync(Func<Task> call, Task<int> weight)
+                {
+                    try
+                    {
+                        await call();
+                    }
+                    catch (TimeoutException)
+                    {
+                        using (await _gate.LockAsync())
+                        {
+                            _failures += await weight;
+                        }
+
+                        throw;
+                    }
+                }
+            }
+            """,
+            Verify.Program("AddSingleton<CircuitBreaker>()"));
+    }
 }

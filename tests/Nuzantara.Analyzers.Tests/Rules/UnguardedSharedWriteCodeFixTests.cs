@@ -398,4 +398,234 @@ public sealed class UnguardedSharedWriteCodeFixTests
             """,
             Verify.Program("AddSingleton<UploadStatistics>()"));
     }
+
+    [Fact]
+    public async Task PrivateHelperReturningAValue_IsMadeAsync_AndEveryCallerAwaitsIt()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System.Threading.Tasks;
+
+            public sealed class TicketDispenser
+            {
+                private int _next;
+
+                public async Task<string> IssueAsync(Task reserve)
+                {
+                    await reserve;
+                    var first = Take();
+                    return first + "-" + Take().ToString("D4");
+                }
+
+                private int Take()
+                {
+                    return {|NZ2001:_next++|};
+                }
+            }
+            """,
+            """
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class TicketDispenser
+            {
+                private int _next;
+                private readonly AsyncLock _gate = new();
+
+                public async Task<string> IssueAsync(Task reserve)
+                {
+                    await reserve;
+                    var first = await TakeAsync();
+                    return first + "-" + (await TakeAsync()).ToString("D4");
+                }
+
+                private async Task<int> TakeAsync()
+                {
+                    using (await _gate.LockAsync())
+                    {
+                        return _next++;
+                    }
+                }
+            }
+            """,
+            Verify.Program("AddSingleton<TicketDispenser>()"),
+            equivalenceKey: "NZ2001.GuardMakeAsync");
+    }
+
+    [Fact]
+    public async Task PropertySetter_InATypeThatLocksAnObject_UsesTheLockStatement()
+    {
+        await Verify.VerifyAsync(
+            """
+            public sealed class RateLimit
+            {
+                private readonly object _sync = new();
+                private int _perMinute = 60;
+
+                public void Halve()
+                {
+                    lock (_sync)
+                    {
+                        _perMinute /= 2;
+                    }
+                }
+
+                public int PerMinute
+                {
+                    get => _perMinute;
+                    set => {|NZ2001:_perMinute = value|};
+                }
+            }
+            """,
+            """
+            public sealed class RateLimit
+            {
+                private readonly object _sync = new();
+                private int _perMinute = 60;
+
+                public void Halve()
+                {
+                    lock (_sync)
+                    {
+                        _perMinute /= 2;
+                    }
+                }
+
+                public int PerMinute
+                {
+                    get => _perMinute;
+                    set
+                    {
+                        lock (_sync)
+                        {
+                            _perMinute = value;
+                        }
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task NitoAsyncLockOfTheType_IsReused()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System.Threading.Tasks;
+            using Nito.AsyncEx;
+
+            public sealed class StockLevels
+            {
+                private readonly AsyncLock _mutex = new();
+                private int _onHand;
+
+                public async Task ReceiveAsync(int units)
+                {
+                    using (await _mutex.LockAsync())
+                    {
+                        _onHand += units;
+                    }
+                }
+
+                public async Task ShipAsync(int units, Task label)
+                {
+                    await label;
+                    {|NZ2001:_onHand -= units|};
+                }
+            }
+            """,
+            """
+            using System.Threading.Tasks;
+            using Nito.AsyncEx;
+
+            public sealed class StockLevels
+            {
+                private readonly AsyncLock _mutex = new();
+                private int _onHand;
+
+                public async Task ReceiveAsync(int units)
+                {
+                    using (await _mutex.LockAsync())
+                    {
+                        _onHand += units;
+                    }
+                }
+
+                public async Task ShipAsync(int units, Task label)
+                {
+                    await label;
+                    using (await _mutex.LockAsync())
+                    {
+                        _onHand -= units;
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task TwoServicesInOneDocument_EachGetTheirOwnLock_UnderAFreeName()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System.Threading.Tasks;
+
+            public sealed class LoginAttempts
+            {
+                private int _failed;
+
+                public async Task FailAsync(Task log)
+                {
+                    await log;
+                    {|NZ2001:_failed++|};
+                }
+            }
+
+            public sealed class GateCounter
+            {
+                private int _gate;
+
+                public async Task PassAsync(Task scan)
+                {
+                    await scan;
+                    {|NZ2001:_gate++|};
+                }
+            }
+            """,
+            """
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class LoginAttempts
+            {
+                private int _failed;
+                private readonly AsyncLock _gate = new();
+
+                public async Task FailAsync(Task log)
+                {
+                    await log;
+                    using (await _gate.LockAsync())
+                    {
+                        _failed++;
+                    }
+                }
+            }
+
+            public sealed class GateCounter
+            {
+                private int _gate;
+                private readonly AsyncLock _gate2 = new();
+
+                public async Task PassAsync(Task scan)
+                {
+                    await scan;
+                    using (await _gate2.LockAsync())
+                    {
+                        _gate++;
+                    }
+                }
+            }
+            """,
+            Verify.Program("AddSingleton<LoginAttempts>()", "AddSingleton<GateCounter>()"));
+    }
 }

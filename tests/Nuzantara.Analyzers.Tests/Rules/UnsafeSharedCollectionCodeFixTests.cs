@@ -368,4 +368,102 @@ public sealed class UnsafeSharedCollectionCodeFixTests
             }
             """);
     }
+
+    [Fact]
+    public async Task DictionaryEnumeratedAndQueriedWithLinq_StillMapsOneToOne()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Threading.Tasks;
+
+            public sealed class Leaderboard
+            {
+                private readonly Dictionary<string, int> _scores = new();
+
+                public async Task RecordAsync(string playerId, Task<int> score)
+                {
+                    {|NZ2003:_scores[playerId] = await score|};
+                }
+
+                public int Total()
+                {
+                    var total = 0;
+                    foreach (var entry in _scores)
+                    {
+                        total += entry.Value;
+                    }
+
+                    return total;
+                }
+
+                public string[] Top(int count) => _scores.OrderByDescending(e => e.Value).Take(count).Select(e => e.Key).ToArray();
+
+                public int ScoreOf(string playerId) => _scores.GetValueOrDefault(playerId);
+
+                public IReadOnlyDictionary<string, int> Snapshot() => Copy(_scores);
+
+                private static Dictionary<string, int> Copy(IReadOnlyDictionary<string, int> scores) => scores.ToDictionary(e => e.Key, e => e.Value);
+            }
+            """,
+            """
+            using System.Collections.Concurrent;
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Threading.Tasks;
+
+            public sealed class Leaderboard
+            {
+                private readonly ConcurrentDictionary<string, int> _scores = new();
+
+                public async Task RecordAsync(string playerId, Task<int> score)
+                {
+                    _scores[playerId] = await score;
+                }
+
+                public int Total()
+                {
+                    var total = 0;
+                    foreach (var entry in _scores)
+                    {
+                        total += entry.Value;
+                    }
+
+                    return total;
+                }
+
+                public string[] Top(int count) => _scores.OrderByDescending(e => e.Value).Take(count).Select(e => e.Key).ToArray();
+
+                public int ScoreOf(string playerId) => _scores.GetValueOrDefault(playerId);
+
+                public IReadOnlyDictionary<string, int> Snapshot() => Copy(_scores);
+
+                private static Dictionary<string, int> Copy(IReadOnlyDictionary<string, int> scores) => scores.ToDictionary(e => e.Key, e => e.Value);
+            }
+            """,
+            Verify.Program("AddSingleton<Leaderboard>()"));
+    }
+
+    [Fact]
+    public async Task DictionaryCounterIncrementedInPlace_IsNotSwitched_BecauseThatStaysARace()
+    {
+        const string Source = """
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+
+            public sealed class ClickCounter
+            {
+                private readonly Dictionary<string, int> _clicks = new();
+
+                public async Task ClickAsync(string linkId, Task log)
+                {
+                    await log;
+                    {|NZ2003:_clicks[linkId]++|};
+                }
+            }
+            """;
+
+        await Verify.VerifyAsync(Source, Source, Verify.Program("AddSingleton<ClickCounter>()"), equivalenceKey: "NZ2003.Concurrent");
+    }
 }
