@@ -84,6 +84,7 @@ internal sealed class TypeFacts
     private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<HeldLock>> _inherited = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<IOperation, MemberAccess> _accessAt = new();
     private readonly Dictionary<ILocalSymbol, ISymbol?> _origins = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<IOperation> _indexedRoots = new();
     private readonly ConcurrentDictionary<IPropertySymbol, bool> _autoProperties = new(SymbolEqualityComparer.Default);
 
     internal TypeFacts(INamedTypeSymbol type, IEnumerable<TypeBody> bodies, LockApis apis, SharedState shared)
@@ -191,29 +192,49 @@ internal sealed class TypeFacts
 
         if (!_origins.TryGetValue(local, out var origin))
         {
-            _origins[local] = origin = FindOrigin(local, within);
+            // A lambda can use a local of the method around it: look in the lambda's flow first, then the whole body.
+            IndexOrigins(FlowRoot(within));
+            if (!_origins.TryGetValue(local, out origin))
+            {
+                IndexOrigins(BlockRoot(within));
+                _origins.TryGetValue(local, out origin);
+            }
         }
 
         return origin;
     }
 
-    private ISymbol? FindOrigin(ILocalSymbol local, IOperation within)
+    /// <summary>Records, in one walk of a flow, where each of its locals gets its object from.</summary>
+    private void IndexOrigins(IOperation root)
     {
-        foreach (var operation in FlowRoot(within).Descendants())
+        if (!_indexedRoots.Add(root))
+        {
+            return;
+        }
+
+        foreach (var operation in root.Descendants())
         {
             switch (operation)
             {
-                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local) && declarator.Initializer is { } initializer:
-                    return OriginOf(initializer.Value);
+                case IVariableDeclaratorOperation { Initializer: { } initializer } declarator when !_origins.ContainsKey(declarator.Symbol):
+                    _origins[declarator.Symbol] = OriginOf(initializer.Value);
+                    break;
                 case IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declared, Parent: IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "TryGetValue" or "TryRemove" or "TryPeek" or "TryDequeue" } lookup } }
-                    when SymbolEqualityComparer.Default.Equals(declared.Local, local):
-                    return AccessAt(lookup.Instance)?.Member;
-                case IForEachLoopOperation loop when loop.Locals.Contains(local, SymbolEqualityComparer.Default):
-                    return OriginOf(loop.Collection);
+                    when !_origins.ContainsKey(declared.Local):
+                    _origins[declared.Local] = AccessAt(lookup.Instance)?.Member;
+                    break;
+                case IForEachLoopOperation loop:
+                    foreach (var local in loop.Locals)
+                    {
+                        if (!_origins.ContainsKey(local))
+                        {
+                            _origins[local] = OriginOf(loop.Collection);
+                        }
+                    }
+
+                    break;
             }
         }
-
-        return null;
     }
 
     private ISymbol? OriginOf(IOperation value)
@@ -250,7 +271,7 @@ internal sealed class TypeFacts
         {
             yield return whenFalse;
         }
-        else if (conditional.Parent is IBlockOperation block && LockRegions.Leaves(conditional.WhenTrue))
+        else if (conditional.Parent is IBlockOperation block && EndsInJump(conditional.WhenTrue))
         {
             var index = block.Operations.IndexOf(conditional);
             for (var i = index + 1; i < block.Operations.Length; i++)
@@ -258,6 +279,22 @@ internal sealed class TypeFacts
                 yield return block.Operations[i];
             }
         }
+    }
+
+    /// <summary>A guard clause's branch: it ends in <c>return</c>, <c>throw</c>, <c>break</c>, <c>continue</c> or <c>goto</c> (read from the operations, without a flow analysis).</summary>
+    private static bool EndsInJump(IOperation branch)
+    {
+        while (branch is IBlockOperation block)
+        {
+            if (block.Operations.IsEmpty)
+            {
+                return false;
+            }
+
+            branch = block.Operations[block.Operations.Length - 1];
+        }
+
+        return branch is IReturnOperation or IBranchOperation or IExpressionStatementOperation { Operation: IThrowOperation } or IThrowOperation;
     }
 
     /// <summary>The innermost lambda or local function around an operation, or the root of its body: where its flow starts.</summary>

@@ -197,10 +197,15 @@ public sealed class CheckThenActAnalyzer : DiagnosticAnalyzer
         var (member, instance) = operation switch
         {
             IFieldReferenceOperation field => ((ISymbol)field.Field, field.Instance),
-            IPropertyReferenceOperation { Property.IsIndexer: false, Instance: ILocalReferenceOperation } property when TypeFacts.IsAutoProperty(property.Property) => (property.Property, property.Instance),
+            IPropertyReferenceOperation { Property.IsIndexer: false } property => (property.Property, property.Instance),
             _ => (null, null),
         };
-        return member is not null && instance is ILocalReferenceOperation local && facts.SharedOrigin(local.Local, operation) is { } origin
+
+        // The origin is indexed once per flow and is null for most locals: ask it before the property's shape.
+        return member is not null
+            && instance is ILocalReferenceOperation local
+            && facts.SharedOrigin(local.Local, operation) is { } origin
+            && (member is IFieldSymbol || TypeFacts.IsAutoProperty((IPropertySymbol)member))
             ? new State(member.OriginalDefinition, local.Local, origin)
             : null;
     }
