@@ -156,7 +156,7 @@ internal sealed class GuardLocks
         foreach (var (symbol, shape) in _candidates)
         {
             if (shape == GuardShape.Keyed
-                && TypeOf(symbol) is INamedTypeSymbol { TypeArguments.Length: 1 } keyed
+                && TypeFacts.TypeOf(symbol) is INamedTypeSymbol { TypeArguments.Length: 1 } keyed
                 && SymbolEqualityComparer.Default.Equals(keyed.TypeArguments[0], key.Type)
                 && KeyedCallsIn(symbol).Contains(key.Name)
                 && IsSafe(symbol))
@@ -223,7 +223,7 @@ internal sealed class GuardLocks
                 continue;
             }
 
-            var shape = TypeOf(member) is INamedTypeSymbol type ? ShapeOf(member, type, locked) : null;
+            var shape = TypeFacts.TypeOf(member) is INamedTypeSymbol type ? ShapeOf(member, type, locked) : null;
             if (shape is { } found)
             {
                 candidates.Add((member, found));
@@ -515,7 +515,7 @@ internal sealed class GuardLocks
                 .Any(d => d.Initializer is { } initializer && Mentions(initializer.Value, key));
         }
 
-        if (access.Root is not null || !IsThreadSafeCollection(TypeOf(access.Member)))
+        if (access.Root is not null || !IsThreadSafeCollection(TypeFacts.TypeOf(access.Member)))
         {
             return false;
         }
@@ -545,14 +545,6 @@ internal sealed class GuardLocks
 
     private static bool IsThreadSafeCollection(ITypeSymbol? type)
         => type?.ContainingNamespace?.ToDisplayString() == "System.Collections.Concurrent";
-
-    internal static ITypeSymbol? TypeOf(ISymbol member)
-        => member switch
-        {
-            IFieldSymbol field => field.Type,
-            IPropertySymbol property => property.Type,
-            _ => null,
-        };
 
     private SemanticModel Model(SyntaxTree tree) => tree == _model.SyntaxTree ? _model : _model.Compilation.GetSemanticModel(tree);
 

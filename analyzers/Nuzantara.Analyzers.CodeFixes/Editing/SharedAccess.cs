@@ -1,10 +1,10 @@
-using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using Nuzantara.Analyzers.Analysis;
 
 namespace Nuzantara.Analyzers.Editing;
 
@@ -141,51 +141,11 @@ internal sealed class SharedAccess
 
     /// <summary>
     /// Whether the member's state changes here: it is assigned, incremented or passed by <c>ref</c>/<c>out</c>; or it
-    /// holds a collection whose element is assigned or on which a mutating method is called.
+    /// holds a collection that is modified through it (an indexer set, <c>Add</c>, <c>Remove</c>…), as the rules see it.
     /// </summary>
-    internal static bool IsMutated(IOperation reference)
-    {
-        if (IsAssigned(reference))
-        {
-            return true;
-        }
-
-        return reference.Parent switch
-        {
-            IPropertyReferenceOperation { Property.IsIndexer: true } indexer when indexer.Instance == reference => IsAssigned(indexer),
-            IArrayElementReferenceOperation element when element.ArrayReference == reference => IsAssigned(element),
-            IInvocationOperation invocation when invocation.Instance == reference => IsMutator(invocation.TargetMethod.Name),
-            _ => false,
-        };
-    }
-
-    internal static bool IsAssigned(IOperation target)
-    {
-        var parent = target.Parent;
-        while (parent is ITupleOperation or IConversionOperation { IsImplicit: true })
-        {
-            target = parent;
-            parent = parent.Parent;
-        }
-
-        return parent switch
-        {
-            IAssignmentOperation assignment => assignment.Target == target,
-            IIncrementOrDecrementOperation => true,
-            IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } => true,
-            _ => false,
-        };
-    }
-
-    private static readonly string[] MutatorPrefixes =
-    {
-        "Add", "TryAdd", "Remove", "TryRemove", "Clear", "Insert", "Enqueue", "Dequeue", "TryDequeue", "Push", "Pop",
-        "TryPop", "Sort", "Reverse", "UnionWith", "IntersectWith", "ExceptWith", "SymmetricExceptWith", "TrimExcess",
-        "EnsureCapacity", "GetOrAdd", "TryUpdate", "Set", "Append", "Prepend", "Replace",
-    };
-
-    /// <summary>Collection methods that change the collection (by name: user collections follow the BCL's naming).</summary>
-    internal static bool IsMutator(string name) => MutatorPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal));
+    private static bool IsMutated(IOperation reference)
+        => TypeFacts.Classify(reference).Kind != AccessKind.Read
+            || CollectionUses.UseOf(reference).Use == CollectionUse.Mutation;
 
     /// <summary>The statement an access sits in, within <paramref name="function"/>; null in an expression body.</summary>
     internal static StatementSyntax? StatementOf(SyntaxNode node, SyntaxNode function)
