@@ -45,10 +45,13 @@ internal sealed class CompareExchange
     /// <summary>The rewrite for the check-then-set around the diagnostic; null when its shape is not a flag set first thing.</summary>
     internal static CompareExchange? Find(Diagnostic diagnostic, SyntaxNode root, SemanticModel model, CancellationToken cancellationToken)
     {
-        var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+        var location = diagnostic.Location.SourceSpan;
+        var node = root.FindNode(location, getInnermostNodeForTie: true);
         foreach (var check in node.AncestorsAndSelf().OfType<IfStatementSyntax>())
         {
-            if (Match(check, model, cancellationToken) is { } match)
+            // The check-then-set the diagnostic is about: it sits on the set (or on the check), not on another flag.
+            if (Match(check, model, cancellationToken) is { } match
+                && (match.Set.Span.IntersectsWith(location) || match.Check.Condition.Span.IntersectsWith(location)))
             {
                 return match.ConvertsBool && !CanConvert(match.Field, model, cancellationToken) ? null : match;
             }

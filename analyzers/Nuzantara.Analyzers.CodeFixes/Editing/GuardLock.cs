@@ -114,11 +114,18 @@ internal sealed class GuardLocks
     /// <summary>The exclusive (unkeyed) lock for the span; null when none fits safely.</summary>
     internal GuardLock? Exclusive()
     {
-        if (!Guarding.IsEmpty)
+        var exclusive = Guarding.Where(g => g.Key is null).ToList();
+        if (exclusive.Count > 0)
         {
-            var (symbol, key) = Guarding[0];
-            var shape = _candidates.FirstOrDefault(c => SymbolEqualityComparer.Default.Equals(c.Symbol, symbol)).Shape;
-            return key is null && Fits(shape) && IsSafe(symbol) ? Lock(symbol, shape) : null;
+            // Only the lock that guards the state elsewhere excludes those accesses; when it cannot be taken here, no fix.
+            var guarding = Candidate(exclusive[0].Symbol);
+            return guarding is { } found && found.Shape != GuardShape.Keyed && Fits(found.Shape) && IsSafe(found.Symbol) ? Lock(found.Symbol, found.Shape) : null;
+        }
+
+        if (!Guarding.IsEmpty && _span.Anchors.All(a => a.Root is ILocalSymbol))
+        {
+            // State reached by key and guarded by a keyed lock elsewhere: a lock of the whole type would not exclude those.
+            return null;
         }
 
         var preferred = _candidates
@@ -146,11 +153,13 @@ internal sealed class GuardLocks
             return null;
         }
 
-        foreach (var (symbol, guardKey) in Guarding)
+        if (!Guarding.IsEmpty)
         {
-            // The state is already guarded: only the same lock on the same key keeps excluding those accesses.
-            var shape = _candidates.FirstOrDefault(c => SymbolEqualityComparer.Default.Equals(c.Symbol, symbol)).Shape;
-            return shape == GuardShape.Keyed && guardKey == key.Name && IsSafe(symbol) ? Lock(symbol, shape, key) : null;
+            // The state is already guarded: only the same keyed lock on the same key keeps excluding those accesses.
+            var (symbol, guardKey) = Guarding[0];
+            return Guarding.All(g => g.Key is not null) && guardKey == key.Name && Candidate(symbol) is { Shape: GuardShape.Keyed } keyed && IsSafe(symbol)
+                ? Lock(keyed.Symbol, keyed.Shape, key)
+                : null;
         }
 
         foreach (var (symbol, shape) in _candidates)
@@ -170,11 +179,45 @@ internal sealed class GuardLocks
             : null;
     }
 
+    private (ISymbol Symbol, GuardShape Shape)? Candidate(ISymbol symbol)
+    {
+        foreach (var candidate in _candidates)
+        {
+            if (SymbolEqualityComparer.Default.Equals(candidate.Symbol, symbol))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Whether the lock's shape can be taken around the span as the code stands, or once the method is made async.</summary>
     private bool Fits(GuardShape shape)
         => shape == GuardShape.Monitor
             ? !_span.HasAwait
-            : !GuardSyntax.InsideLockStatement(_span) && (_span.IsAsync || MakeAsync.CanApply(_span, _model, _cancellationToken));
+            : !GuardSyntax.InsideLockStatement(_span) && !RefLocalLiveAcrossGuard() && (_span.IsAsync || MakeAsync.CanApply(_span, _model, _cancellationToken));
+
+    /// <summary>
+    /// Whether a <c>ref</c> local or one of a ref struct type (<c>Span&lt;T&gt;</c>) declared before the span is used
+    /// from its start on: the guard's <c>await</c> would then split its lifetime, which C# forbids.
+    /// </summary>
+    private bool RefLocalLiveAcrossGuard()
+    {
+        var start = _span.Span.Start;
+        var refLocals = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        foreach (var declarator in _span.Function.DescendantNodes().OfType<VariableDeclaratorSyntax>().Where(d => d.SpanStart < start))
+        {
+            if (_model.GetDeclaredSymbol(declarator, _cancellationToken) is ILocalSymbol { } local && (local.IsRef || local.Type.IsRefLikeType))
+            {
+                refLocals.Add(local);
+            }
+        }
+
+        return refLocals.Count > 0
+            && _span.Function.DescendantNodes().OfType<IdentifierNameSyntax>()
+                .Any(n => n.SpanStart >= start && _model.GetSymbolInfo(n, _cancellationToken).Symbol is { } symbol && refLocals.Contains(symbol));
+    }
 
     private static GuardLock Lock(ISymbol symbol, GuardShape shape, IParameterSymbol? key = null)
         => new(symbol.Name, shape, symbol.IsStatic, symbol, key?.Type, key?.Name);
@@ -249,13 +292,22 @@ internal sealed class GuardLocks
         };
     }
 
-    /// <summary>Fields the type uses in <c>lock (…)</c> statements.</summary>
+    /// <summary>Fields the type locks as monitors: in <c>lock (…)</c> statements or with <c>Monitor.Enter</c>, which a <c>lock</c> statement also takes.</summary>
     private HashSet<ISymbol> LockStatementTargets()
     {
         var targets = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         foreach (var (node, model) in TypeNodes<LockStatementSyntax>())
         {
             if (model.GetSymbolInfo(node.Expression, _cancellationToken).Symbol is IFieldSymbol field)
+            {
+                targets.Add(field);
+            }
+        }
+
+        foreach (var (invocation, model) in TypeNodes<InvocationExpressionSyntax>())
+        {
+            if (model.GetOperation(invocation, _cancellationToken) is IInvocationOperation operation
+                && _apis.Classify(operation) is { Family: LockFamily.Monitor, TargetSymbol: IFieldSymbol field })
             {
                 targets.Add(field);
             }
@@ -301,7 +353,11 @@ internal sealed class GuardLocks
         return value is IObjectCreationOperation creation ? new[] { creation } : Enumerable.Empty<IObjectCreationOperation>();
     }
 
-    /// <summary>The locks held where the type touches the span's state outside the span.</summary>
+    /// <summary>
+    /// The locks of the type held where it touches the span's state outside the span, most used first, with the key of
+    /// keyed ones. Every lock counts, also those the guard cannot take (a <c>ReaderWriterLockSlim</c>): then there is no
+    /// fix rather than a second lock that would not exclude the first.
+    /// </summary>
     private ImmutableArray<(ISymbol Symbol, string? Key)> GuardingLocks()
     {
         var members = new HashSet<ISymbol>(_span.Anchors.Select(a => a.Member), SymbolEqualityComparer.Default);
@@ -319,16 +375,12 @@ internal sealed class GuardLocks
 
             foreach (var held in LockRegions.HeldAt(reference, _apis))
             {
-                if (held.Symbol is not { } symbol || !_candidates.Any(c => SymbolEqualityComparer.Default.Equals(c.Symbol, symbol)))
+                if (held.Symbol is not (IFieldSymbol or IPropertySymbol) || !SymbolEqualityComparer.Default.Equals(held.Symbol.ContainingType, _span.ContainingType))
                 {
                     continue;
                 }
 
-                var key = held.Acquisition is IInvocationOperation { Arguments.Length: > 0 } call
-                    && _candidates.Any(c => c.Shape == GuardShape.Keyed && SymbolEqualityComparer.Default.Equals(c.Symbol, symbol))
-                        ? call.Arguments[0].Value.Syntax.ToString()
-                        : null;
-                var entry = (symbol, key);
+                var entry = (held.Symbol, held.Key?.Syntax.ToString());
                 if (!counts.TryGetValue(entry, out var count))
                 {
                     order.Add(entry);

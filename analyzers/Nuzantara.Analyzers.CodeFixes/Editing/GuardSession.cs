@@ -151,7 +151,20 @@ internal sealed class GuardSession
             && !request.TextSpan.Contains(other.TextSpan)
             && request.CalledMethods.Contains(other.Span.FunctionSymbol.OriginalDefinition));
 
+    /// <summary>Merges until nothing changes: a range widened by one merge can reach the next request.</summary>
     private static List<GuardRequest> Merge(List<GuardRequest> requests)
+    {
+        var merged = MergeOnce(requests);
+        while (merged.Count < requests.Count)
+        {
+            requests = merged;
+            merged = MergeOnce(requests);
+        }
+
+        return merged;
+    }
+
+    private static List<GuardRequest> MergeOnce(List<GuardRequest> requests)
     {
         var accepted = new List<GuardRequest>();
         foreach (var request in requests)

@@ -55,7 +55,7 @@ internal sealed class MakeAsync
                 PartialDefinitionPart: null,
                 PartialImplementationPart: null,
             } symbol
-            || symbol.Parameters.Any(p => p.RefKind != RefKind.None)
+            || symbol.Parameters.Any(p => p.RefKind != RefKind.None || p.Type.IsRefLikeType)
             || (!symbol.ReturnsVoid && IsAwaitable(symbol.ReturnType))
             || symbol.ContainingType.DeclaringSyntaxReferences.Length != 1
             || ImplementsInterface(symbol)
