@@ -420,21 +420,64 @@ internal sealed class TypeFacts
 
     /// <summary>
     /// Whether one region of a lock that excludes writers covers both operations (the same acquisition, or a lock every
-    /// caller holds). A per-key lock counts only when <paramref name="perKey"/> says the state is reached by that key.
+    /// caller holds). A per-key lock counts only when <paramref name="perKey"/> says the state is reached by that key,
+    /// or when its key is <paramref name="key"/>.
     /// </summary>
-    internal bool OneRegionCovers(IOperation first, IOperation second, bool perKey = false)
+    internal bool OneRegionCovers(IOperation first, IOperation second, bool perKey = false, IOperation? key = null)
     {
         var atSecond = HeldAt(second).Where(h => h.ExcludesWriters).ToImmutableArray();
         foreach (var held in HeldAt(first))
         {
-            if (held.ExcludesWriters && (perKey || held.Key is null) && atSecond.Any(other => other.Acquisition == held.Acquisition
-                || (held.IsRequiredByCaller && other.IsRequiredByCaller && SymbolEqualityComparer.Default.Equals(held.Symbol, other.Symbol))))
+            if (held.ExcludesWriters
+                && (perKey || held.Key is null || (key is not null && SameValue(held.Key, key)))
+                && atSecond.Any(other => other.Acquisition == held.Acquisition
+                    || (held.IsRequiredByCaller && other.IsRequiredByCaller && SymbolEqualityComparer.Default.Equals(held.Symbol, other.Symbol))))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>Whether two expressions denote the same value: the same local, parameter or field, the same constant, or the same expression without calls.</summary>
+    internal static bool SameValue(IOperation first, IOperation second)
+    {
+        first = Unwrap(first);
+        second = Unwrap(second);
+        if (first.ConstantValue.HasValue || second.ConstantValue.HasValue)
+        {
+            return first.ConstantValue.HasValue && second.ConstantValue.HasValue && Equals(first.ConstantValue.Value, second.ConstantValue.Value);
+        }
+
+        var firstSymbol = LockApis.ReferencedSymbol(first);
+        if (firstSymbol is not null)
+        {
+            return SymbolEqualityComparer.Default.Equals(firstSymbol, LockApis.ReferencedSymbol(second));
+        }
+
+        return !first.DescendantsAndSelf().Any(o => o is IInvocationOperation or IAwaitOperation or IObjectCreationOperation)
+            && first.Syntax.IsEquivalentTo(second.Syntax, topLevel: false);
+    }
+
+    /// <summary>
+    /// The writes that can race: assignments and updates of members of a type that is not thread-safe, outside confined
+    /// code (<c>??=</c> is a check-then-act, NZ3002's; deconstruction writes whole values).
+    /// </summary>
+    internal IEnumerable<MemberAccess> ConcurrentWrites()
+        => Accesses.Where(write => write.Kind is AccessKind.Write or AccessKind.ReadWrite
+            && write.Writer is not (ICoalesceAssignmentOperation or IDeconstructionAssignmentOperation)
+            && !IsSafeMember(write.Member)
+            && !IsConfined(write.Reference, write.Member.IsStatic));
+
+    private static IOperation Unwrap(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        return operation;
     }
 
     /// <summary>
