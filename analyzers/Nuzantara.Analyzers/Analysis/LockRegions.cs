@@ -65,6 +65,8 @@ internal readonly struct HeldLock
 /// <remarks>
 /// A lambda or local function body starts with nothing held: it runs when it is called, not where it is written. A
 /// result kept in a local (<c>var ok = s.Wait(t);</c>) opens no region: whether the lock is held depends on the flow.
+/// Each held lock carries its mode (a read lock of a reader-writer lock guards reads only; <c>lock</c> is exclusive)
+/// and, for the runtime's keyed locks, its key; a <c>[RequiresLock(nameof(_gate))]</c> method's body holds <c>_gate</c>.
 /// </remarks>
 internal static class LockRegions
 {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -80,12 +79,14 @@ internal sealed class TypeFacts
     private readonly Dictionary<IMethodSymbol, List<IInvocationOperation>> _callSites = new(SymbolEqualityComparer.Default);
     private readonly HashSet<IMethodSymbol> _escaping = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<IOperation, List<IOperation>> _awaits = new();
-    private readonly ConcurrentDictionary<IMethodSymbol, bool> _confined = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<HeldLock>> _inherited = new(SymbolEqualityComparer.Default);
+    // One symbol-end action builds and asks a TypeFacts: its memo tables need no thread safety.
+    private readonly Dictionary<IMethodSymbol, bool> _confined = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<IMethodSymbol, ImmutableArray<HeldLock>> _inherited = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<IOperation, MemberAccess> _accessAt = new();
     private readonly Dictionary<ILocalSymbol, ISymbol?> _origins = new(SymbolEqualityComparer.Default);
     private readonly HashSet<IOperation> _indexedRoots = new();
-    private readonly ConcurrentDictionary<IPropertySymbol, bool> _autoProperties = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<SyntaxTree, ISimpleAssignmentOperation[]> _assignments;
+    private readonly Dictionary<IPropertySymbol, bool> _autoProperties = new(SymbolEqualityComparer.Default);
 
     internal TypeFacts(INamedTypeSymbol type, IEnumerable<TypeBody> bodies, LockApis apis, SharedState shared)
     {
@@ -97,6 +98,7 @@ internal sealed class TypeFacts
         var invocations = ImmutableArray.CreateBuilder<IInvocationOperation>();
         var conditionals = ImmutableArray.CreateBuilder<IConditionalOperation>();
         var coalesces = ImmutableArray.CreateBuilder<ICoalesceAssignmentOperation>();
+        var assignments = new List<ISimpleAssignmentOperation>();
         foreach (var body in Bodies)
         {
             // The blocks handed to an operation-block action can sit below a method-body operation: key by the real root.
@@ -131,6 +133,9 @@ internal sealed class TypeFacts
                     case ICoalesceAssignmentOperation coalesce:
                         coalesces.Add(coalesce);
                         break;
+                    case ISimpleAssignmentOperation { IsRef: false } assignment:
+                        assignments.Add(assignment);
+                        break;
                 }
             }
         }
@@ -144,6 +149,9 @@ internal sealed class TypeFacts
         Invocations = invocations.ToImmutable();
         Conditionals = conditionals.ToImmutable();
         CoalesceAssignments = coalesces.ToImmutable();
+        _assignments = assignments
+            .GroupBy(a => a.Syntax.SyntaxTree)
+            .ToDictionary(g => g.Key, g => g.OrderBy(a => a.Syntax.SpanStart).ToArray());
     }
 
     internal INamedTypeSymbol Type { get; }
@@ -162,6 +170,38 @@ internal sealed class TypeFacts
 
     /// <summary>Every <c>if</c> statement and conditional expression in the type's bodies.</summary>
     internal ImmutableArray<IConditionalOperation> Conditionals { get; }
+
+    /// <summary>The plain assignments (<c>x = value</c>) inside an operation, found by position rather than by walking it.</summary>
+    internal IEnumerable<ISimpleAssignmentOperation> AssignmentsIn(IOperation region)
+    {
+        if (!_assignments.TryGetValue(region.Syntax.SyntaxTree, out var sorted))
+        {
+            yield break;
+        }
+
+        var span = region.Syntax.Span;
+        int low = 0, high = sorted.Length;
+        while (low < high)
+        {
+            var middle = (low + high) / 2;
+            if (sorted[middle].Syntax.SpanStart < span.Start)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        for (var i = low; i < sorted.Length && sorted[i].Syntax.SpanStart < span.End; i++)
+        {
+            if (span.Contains(sorted[i].Syntax.Span))
+            {
+                yield return sorted[i];
+            }
+        }
+    }
 
     /// <summary>Every <c>x ??= value</c> in the type's bodies.</summary>
     internal ImmutableArray<ICoalesceAssignmentOperation> CoalesceAssignments { get; }
@@ -380,21 +420,64 @@ internal sealed class TypeFacts
 
     /// <summary>
     /// Whether one region of a lock that excludes writers covers both operations (the same acquisition, or a lock every
-    /// caller holds). A per-key lock counts only when <paramref name="perKey"/> says the state is reached by that key.
+    /// caller holds). A per-key lock counts only when <paramref name="perKey"/> says the state is reached by that key,
+    /// or when its key is <paramref name="key"/>.
     /// </summary>
-    internal bool OneRegionCovers(IOperation first, IOperation second, bool perKey = false)
+    internal bool OneRegionCovers(IOperation first, IOperation second, bool perKey = false, IOperation? key = null)
     {
         var atSecond = HeldAt(second).Where(h => h.ExcludesWriters).ToImmutableArray();
         foreach (var held in HeldAt(first))
         {
-            if (held.ExcludesWriters && (perKey || held.Key is null) && atSecond.Any(other => other.Acquisition == held.Acquisition
-                || (held.IsRequiredByCaller && other.IsRequiredByCaller && SymbolEqualityComparer.Default.Equals(held.Symbol, other.Symbol))))
+            if (held.ExcludesWriters
+                && (perKey || held.Key is null || (key is not null && SameValue(held.Key, key)))
+                && atSecond.Any(other => other.Acquisition == held.Acquisition
+                    || (held.IsRequiredByCaller && other.IsRequiredByCaller && SymbolEqualityComparer.Default.Equals(held.Symbol, other.Symbol))))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>Whether two expressions denote the same value: the same local, parameter or field, the same constant, or the same expression without calls.</summary>
+    internal static bool SameValue(IOperation first, IOperation second)
+    {
+        first = Unwrap(first);
+        second = Unwrap(second);
+        if (first.ConstantValue.HasValue || second.ConstantValue.HasValue)
+        {
+            return first.ConstantValue.HasValue && second.ConstantValue.HasValue && Equals(first.ConstantValue.Value, second.ConstantValue.Value);
+        }
+
+        var firstSymbol = LockApis.ReferencedSymbol(first);
+        if (firstSymbol is not null)
+        {
+            return SymbolEqualityComparer.Default.Equals(firstSymbol, LockApis.ReferencedSymbol(second));
+        }
+
+        return !first.DescendantsAndSelf().Any(o => o is IInvocationOperation or IAwaitOperation or IObjectCreationOperation)
+            && first.Syntax.IsEquivalentTo(second.Syntax, topLevel: false);
+    }
+
+    /// <summary>
+    /// The writes that can race: assignments and updates of members of a type that is not thread-safe, outside confined
+    /// code (<c>??=</c> is a check-then-act, NZ3002's; deconstruction writes whole values).
+    /// </summary>
+    internal IEnumerable<MemberAccess> ConcurrentWrites()
+        => Accesses.Where(write => write.Kind is AccessKind.Write or AccessKind.ReadWrite
+            && write.Writer is not (ICoalesceAssignmentOperation or IDeconstructionAssignmentOperation)
+            && !IsSafeMember(write.Member)
+            && !IsConfined(write.Reference, write.Member.IsStatic));
+
+    private static IOperation Unwrap(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        return operation;
     }
 
     /// <summary>
@@ -417,8 +500,9 @@ internal sealed class TypeFacts
     }
 
     /// <summary>
-    /// The member-level reason a write races, when the type's own code says the member needs a lock: another write of
-    /// it holds one (<c>'_total' is also written under '_gate' in 'SaveAsync'</c>).
+    /// The member-level reason a write races, when the type's own code says the member needs a lock: another
+    /// read-modify-write of it holds one (<c>'_total' is also written under '_gate' in 'SaveAsync'</c>). A plain write
+    /// under a lock elsewhere is no such sign: whole-value writes do not lose updates.
     /// </summary>
     internal string? AlsoWrittenUnderLock(ISymbol member, IOperation except)
     {
@@ -427,7 +511,8 @@ internal sealed class TypeFacts
             if (access.Kind is AccessKind.Write or AccessKind.ReadWrite
                 && access.Reference != except
                 && SymbolEqualityComparer.Default.Equals(access.Member, member)
-                && WriteGuardsAt(access.Reference) is { IsEmpty: false } guards)
+                && WriteGuardsAt(access.Reference) is { IsEmpty: false } guards
+                && (access.Kind == AccessKind.ReadWrite || Updates.Of(access, this) is not null))
             {
                 return $"'{member.Name}' is also written under '{Name(guards[0])}' in {Where(access.Reference)}";
             }
@@ -478,12 +563,23 @@ internal sealed class TypeFacts
     }
 
     /// <summary>The name of the lock, as messages write it.</summary>
-    internal static string Name(HeldLock held) => held.Symbol?.Name ?? held.Acquisition.Syntax.ToString();
+    internal static string Name(HeldLock held)
+        => held.Symbol is INamedTypeSymbol ? "the caller's lock" : held.Symbol?.Name ?? held.Acquisition.Syntax.ToString();
 
     private ImmutableArray<HeldLock> HeldAt(IOperation operation, int depth)
     {
         var held = LockRegions.HeldAt(operation, Apis);
-        if (FlowRoot(operation).Parent is not null || OwnerOf(operation) is not IMethodSymbol method || !IsAnalysableHelper(method))
+        if (FlowRoot(operation).Parent is not null || OwnerOf(operation) is not IMethodSymbol method)
+        {
+            return held;
+        }
+
+        if (IsNamedLocked(method))
+        {
+            return held.Add(new HeldLock(Type, BlockRoot(operation), HeldMode.Exclusive, key: null));
+        }
+
+        if (!IsAnalysableHelper(method))
         {
             return held;
         }
@@ -492,7 +588,20 @@ internal sealed class TypeFacts
         return inherited.IsEmpty ? held : held.AddRange(inherited.Where(i => !held.Any(h => SymbolEqualityComparer.Default.Equals(h.Symbol, i.Symbol))));
     }
 
-    /// <summary>The locks held at every call site of a private helper (the intersection, by lock member and mode).</summary>
+    /// <summary>
+    /// The common convention for a method its callers call with the lock held: <c>TryEnterLocked</c>,
+    /// <c>FlushUnderLock</c>. Such a method holds "the caller's lock"; the analysis cannot name it.
+    /// </summary>
+    private static bool IsNamedLocked(IMethodSymbol method)
+        => method.MethodKind == MethodKind.Ordinary
+            && (method.Name.EndsWith("Locked", System.StringComparison.Ordinal) || method.Name.EndsWith("UnderLock", System.StringComparison.Ordinal))
+            && !method.Name.EndsWith("Unlocked", System.StringComparison.Ordinal);
+
+    /// <summary>
+    /// The locks held at every call site of a private helper: the intersection by lock member and mode; when the
+    /// sites hold different locks, one that stands for "some lock at every call site" (precision first: the helper
+    /// was clearly written to run under a lock).
+    /// </summary>
     private ImmutableArray<HeldLock> Inherited(IMethodSymbol method, int depth)
     {
         if (_inherited.TryGetValue(method, out var known))
@@ -503,9 +612,11 @@ internal sealed class TypeFacts
         // A cycle of helpers calling each other holds nothing it did not get from outside the cycle.
         _inherited[method] = ImmutableArray<HeldLock>.Empty;
         ImmutableArray<HeldLock>? common = null;
+        var everySiteGuarded = true;
         foreach (var site in _callSites[method])
         {
             var atSite = HeldAt(site, depth + 1);
+            everySiteGuarded &= atSite.Any(h => h.ExcludesWriters && h.Key is null);
             common = common is null
                 ? atSite
                 : common.Value.Where(c => atSite.Any(s => SymbolEqualityComparer.Default.Equals(s.Symbol, c.Symbol) && s.Symbol is not null && s.ExcludesWriters == c.ExcludesWriters && (s.Key is null) == (c.Key is null))).ToImmutableArray();
@@ -517,6 +628,11 @@ internal sealed class TypeFacts
             .Where(h => h.Symbol is not null)
             .Select(h => new HeldLock(h.Symbol, helperRoot, h.Mode, h.Key))
             .ToImmutableArray();
+        if (result.IsEmpty && everySiteGuarded && common is not null)
+        {
+            result = ImmutableArray.Create(new HeldLock(Type, helperRoot, HeldMode.Exclusive, key: null));
+        }
+
         _inherited[method] = result;
         return result;
     }
@@ -605,7 +721,7 @@ internal sealed class TypeFacts
                 member = field.Field.OriginalDefinition;
                 instance = field.Instance;
                 break;
-            case IPropertyReferenceOperation { Property.IsIndexer: false } property when _autoProperties.GetOrAdd(property.Property.OriginalDefinition, IsAutoProperty):
+            case IPropertyReferenceOperation { Property.IsIndexer: false } property when IsAutoPropertyCached(property.Property.OriginalDefinition):
                 member = property.Property.OriginalDefinition;
                 instance = property.Instance;
                 break;
@@ -670,6 +786,16 @@ internal sealed class TypeFacts
         }
 
         return false;
+    }
+
+    private bool IsAutoPropertyCached(IPropertySymbol property)
+    {
+        if (!_autoProperties.TryGetValue(property, out var auto))
+        {
+            _autoProperties[property] = auto = IsAutoProperty(property);
+        }
+
+        return auto;
     }
 
     /// <summary>An auto-property has a compiler-generated backing field: its accesses are state, other properties run code.</summary>

@@ -82,9 +82,10 @@ public sealed class CheckThenActAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
+            var checkedMembers = new HashSet<ISymbol>(checks.Select(c => c.State.Member), SymbolEqualityComparer.Default);
             foreach (var region in TypeFacts.GuardedBy(conditional))
             {
-                foreach (var (write, state) in StateWrites(region, facts))
+                foreach (var (write, state) in StateWrites(region, checkedMembers, facts))
                 {
                     if (TypeFacts.FlowRoot(write) != TypeFacts.FlowRoot(conditional)
                         || facts.IsConfined(write, state.Local is null && state.Member.IsStatic)
@@ -170,12 +171,18 @@ public sealed class CheckThenActAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    /// <summary>Plain writes (<c>x = value</c>) of state in a region; compound updates belong to NZ2001/NZ2002.</summary>
-    private static IEnumerable<(IOperation Write, State State)> StateWrites(IOperation region, TypeFacts facts)
+    /// <summary>Plain writes (<c>x = value</c>) of the checked members in a region; compound updates belong to NZ2001/NZ2002.</summary>
+    private static IEnumerable<(IOperation Write, State State)> StateWrites(IOperation region, HashSet<ISymbol> checkedMembers, TypeFacts facts)
     {
-        foreach (var operation in region.DescendantsAndSelf())
+        foreach (var assignment in facts.AssignmentsIn(region))
         {
-            if (operation is not ISimpleAssignmentOperation { IsRef: false } assignment)
+            var target = assignment.Target switch
+            {
+                IFieldReferenceOperation field => field.Field.OriginalDefinition,
+                IPropertyReferenceOperation property => (ISymbol)property.Property.OriginalDefinition,
+                _ => null,
+            };
+            if (target is null || !checkedMembers.Contains(target))
             {
                 continue;
             }

@@ -74,7 +74,7 @@ public sealed class DictionaryCheckThenActAnalyzer : DiagnosticAnalyzer
             var key = check.Arguments[0].Value;
             var act = TypeFacts.GuardedBy(conditional)
                 .SelectMany(region => Acts(region, dictionary.Member, key, facts))
-                .FirstOrDefault(a => TypeFacts.FlowRoot(a.Act) == TypeFacts.FlowRoot(check) && !OneRegionCovers(check, a.Act, key, facts));
+                .FirstOrDefault(a => TypeFacts.FlowRoot(a.Act) == TypeFacts.FlowRoot(check) && !facts.OneRegionCovers(check, a.Act, key: key));
             if (act.Act is null)
             {
                 continue;
@@ -115,53 +115,15 @@ public sealed class DictionaryCheckThenActAnalyzer : DiagnosticAnalyzer
             switch (operation)
             {
                 case IInvocationOperation { TargetMethod.Name: "Add", Arguments.Length: 2 } add
-                    when facts.AccessAt(add.Instance)?.Member is { } target && SymbolEqualityComparer.Default.Equals(target, dictionary) && SameKey(add.Arguments[0].Value, key):
+                    when facts.AccessAt(add.Instance)?.Member is { } target && SymbolEqualityComparer.Default.Equals(target, dictionary) && TypeFacts.SameValue(add.Arguments[0].Value, key):
                     yield return (add, "'Add'");
                     break;
                 case IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } indexer
                     when TypeFacts.Classify(indexer).Kind is AccessKind.Write or AccessKind.ReadWrite
-                        && facts.AccessAt(indexer.Instance)?.Member is { } target && SymbolEqualityComparer.Default.Equals(target, dictionary) && SameKey(indexer.Arguments[0].Value, key):
+                        && facts.AccessAt(indexer.Instance)?.Member is { } target && SymbolEqualityComparer.Default.Equals(target, dictionary) && TypeFacts.SameValue(indexer.Arguments[0].Value, key):
                     yield return (indexer.Parent!, "the indexer");
                     break;
             }
         }
-    }
-
-    private static bool OneRegionCovers(IOperation check, IOperation act, IOperation key, TypeFacts facts)
-    {
-        var atAct = facts.HeldAt(act);
-        return facts.HeldAt(check).Any(held => held.ExcludesWriters
-            && (held.Key is null || SameKey(held.Key, key))
-            && atAct.Any(other => other.Acquisition == held.Acquisition || (held.IsRequiredByCaller && other.IsRequiredByCaller && SymbolEqualityComparer.Default.Equals(held.Symbol, other.Symbol))));
-    }
-
-    /// <summary>Whether two key expressions denote the same key: the same local, parameter or field, the same constant, or the same side-effect-free expression.</summary>
-    internal static bool SameKey(IOperation first, IOperation second)
-    {
-        first = Unwrap(first);
-        second = Unwrap(second);
-        if (first.ConstantValue.HasValue || second.ConstantValue.HasValue)
-        {
-            return first.ConstantValue.HasValue && second.ConstantValue.HasValue && Equals(first.ConstantValue.Value, second.ConstantValue.Value);
-        }
-
-        var firstSymbol = LockApis.ReferencedSymbol(first);
-        if (firstSymbol is not null)
-        {
-            return SymbolEqualityComparer.Default.Equals(firstSymbol, LockApis.ReferencedSymbol(second));
-        }
-
-        return !first.DescendantsAndSelf().Any(o => o is IInvocationOperation or IAwaitOperation or IObjectCreationOperation)
-            && first.Syntax.IsEquivalentTo(second.Syntax, topLevel: false);
-    }
-
-    private static IOperation Unwrap(IOperation operation)
-    {
-        while (operation is IConversionOperation conversion)
-        {
-            operation = conversion.Operand;
-        }
-
-        return operation;
     }
 }

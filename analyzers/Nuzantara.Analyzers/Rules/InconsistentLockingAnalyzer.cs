@@ -119,10 +119,16 @@ public sealed class InconsistentLockingAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
+            // "The caller's lock" (a *Locked method) could be any lock: it neither proves nor disproves a mismatch.
+            if (guardedWrite.Locks.Any(IsUnnamed))
+            {
+                continue;
+            }
+
             var writerLocks = guardedWrite.Locks.Where(l => l.ExcludesWriters).Select(TypeFacts.Name).ToImmutableHashSet();
             foreach (var (read, locks) in reads)
             {
-                if (locks.Any(l => writerLocks.Contains(TypeFacts.Name(l))))
+                if (locks.Any(l => IsUnnamed(l) || writerLocks.Contains(TypeFacts.Name(l))))
                 {
                     continue;
                 }
@@ -133,6 +139,8 @@ public sealed class InconsistentLockingAnalyzer : DiagnosticAnalyzer
             }
         }
     }
+
+    private static bool IsUnnamed(HeldLock held) => held.Symbol is INamedTypeSymbol;
 
     /// <summary>A write of the member: an assignment, an update, or a modification of the collection it holds.</summary>
     private static bool IsWrite(MemberAccess access)

@@ -42,13 +42,9 @@ public sealed class LostUpdateAcrossAwaitAnalyzer : DiagnosticAnalyzer
 
     private static void Analyze(TypeFacts facts, List<Candidate> candidates)
     {
-        foreach (var write in facts.Accesses)
+        foreach (var write in facts.ConcurrentWrites())
         {
-            if (write.Kind is not (AccessKind.Write or AccessKind.ReadWrite)
-                || write.Writer is ICoalesceAssignmentOperation or IDeconstructionAssignmentOperation
-                || facts.IsSafeMember(write.Member)
-                || facts.IsConfined(write.Reference, write.Member.IsStatic)
-                || Updates.Of(write, facts) is not { Await: { } awaited } update
+            if (Updates.Of(write, facts) is not { Await: { } awaited } update
                 || facts.OneRegionCovers(update.Read, write.Writer!))
             {
                 continue;

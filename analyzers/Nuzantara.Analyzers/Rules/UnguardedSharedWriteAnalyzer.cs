@@ -45,13 +45,9 @@ public sealed class UnguardedSharedWriteAnalyzer : DiagnosticAnalyzer
 
     private static void Analyze(TypeFacts facts, List<Candidate> candidates)
     {
-        foreach (var write in facts.Accesses)
+        foreach (var write in facts.ConcurrentWrites())
         {
-            if (write.Kind is not (AccessKind.Write or AccessKind.ReadWrite)
-                || write.Writer is ICoalesceAssignmentOperation or IDeconstructionAssignmentOperation
-                || facts.IsSafeMember(write.Member)
-                || facts.IsConfined(write.Reference, write.Member.IsStatic)
-                || !facts.WriteGuardsAt(write.Reference).IsEmpty)
+            if (!facts.WriteGuardsAt(write.Reference).IsEmpty)
             {
                 continue;
             }
