@@ -75,7 +75,7 @@ public abstract class GuardFixProvider : DocumentFixProvider
         AbsorbAdjacentGuards(request);
 
         var imports = new List<string>();
-        if (guard.IsNew || guard.Shape is GuardShape.Semaphore)
+        if ((guard.IsNew && guard.IsAsync) || guard.Shape is GuardShape.Semaphore)
         {
             imports.Add(FixSyntax.RuntimeNamespace);
         }

@@ -137,12 +137,39 @@ internal sealed class GuardLocks
             return Lock(preferred.Symbol, preferred.Shape);
         }
 
-        if (_runtimeLock is null || !CanInsertField() || !Fits(GuardShape.AsyncLock))
+        if (!CanInsertField())
         {
             return null;
         }
 
-        return new GuardLock(FreeName("_gate"), GuardShape.AsyncLock, _span.NeedsStaticLock, existing: null);
+        if (!_span.IsAsync && !_span.HasAwait && OnlySynchronousCodeTouchesTheState())
+        {
+            // Synchronous code only: a plain lock fits, and no async caller will ever need to share it.
+            return new GuardLock(FreeName("_sync"), GuardShape.Monitor, _span.NeedsStaticLock, existing: null);
+        }
+
+        return _runtimeLock is not null && Fits(GuardShape.AsyncLock)
+            ? new GuardLock(FreeName("_gate"), GuardShape.AsyncLock, _span.NeedsStaticLock, existing: null)
+            : null;
+    }
+
+    /// <summary>Whether every access in the type to the state the span writes is in synchronous code.</summary>
+    private bool OnlySynchronousCodeTouchesTheState()
+    {
+        var members = new HashSet<ISymbol>(_span.Anchors.Select(a => a.Member), SymbolEqualityComparer.Default);
+        foreach (var (name, model) in TypeNodes<SimpleNameSyntax>())
+        {
+            if (members.Any(m => m.Name == name.Identifier.ValueText)
+                && model.GetSymbolInfo(name, _cancellationToken).Symbol is { } symbol
+                && members.Contains(symbol.OriginalDefinition)
+                && GuardSpan.EnclosingFunction(name) is { } function
+                && GuardSpan.SymbolOf(function, model, _cancellationToken) is { IsAsync: true })
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>A keyed lock on an obvious key parameter when the state the span touches is partitioned by it; null otherwise.</summary>
@@ -292,10 +319,31 @@ internal sealed class GuardLocks
         };
     }
 
-    /// <summary>Fields the type locks as monitors: in <c>lock (…)</c> statements or with <c>Monitor.Enter</c>, which a <c>lock</c> statement also takes.</summary>
+    /// <summary>The lock a <c>[GuardedBy(nameof(_gate))]</c> member names, if any.</summary>
+    private static ISymbol? DeclaredGuard(ISymbol member)
+    {
+        foreach (var attribute in member.GetAttributes())
+        {
+            if (LockRegions.IsNuzantaraAttribute(attribute, "GuardedByAttribute")
+                && attribute.ConstructorArguments.FirstOrDefault().Value is string name
+                && LockRegions.FindMember(member.ContainingType, name) is { } gate)
+            {
+                return gate.OriginalDefinition;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Fields the type locks as monitors: in <c>lock (…)</c> statements or with <c>Monitor.Enter</c>, which a
+    /// <c>lock</c> statement also takes, and objects a <c>[GuardedBy]</c> attribute names.
+    /// </summary>
     private HashSet<ISymbol> LockStatementTargets()
     {
-        var targets = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        var targets = new HashSet<ISymbol>(
+            _span.ContainingType.GetMembers().Select(DeclaredGuard).OfType<ISymbol>(),
+            SymbolEqualityComparer.Default);
         foreach (var (node, model) in TypeNodes<LockStatementSyntax>())
         {
             if (model.GetSymbolInfo(node.Expression, _cancellationToken).Symbol is IFieldSymbol field)
@@ -361,6 +409,13 @@ internal sealed class GuardLocks
     private ImmutableArray<(ISymbol Symbol, string? Key)> GuardingLocks()
     {
         var members = new HashSet<ISymbol>(_span.Anchors.Select(a => a.Member), SymbolEqualityComparer.Default);
+        var declared = members.Select(DeclaredGuard).OfType<ISymbol>().Distinct<ISymbol>(SymbolEqualityComparer.Default).ToList();
+        if (declared.Count > 0)
+        {
+            // [GuardedBy(nameof(_gate))] says which lock guards the member, whatever the code does so far.
+            return declared.Select(d => (d, (string?)null)).ToImmutableArray();
+        }
+
         var counts = new Dictionary<(ISymbol Symbol, string? Key), int>();
         var order = new List<(ISymbol Symbol, string? Key)>();
         foreach (var (name, model) in TypeNodes<SimpleNameSyntax>())
@@ -393,9 +448,10 @@ internal sealed class GuardLocks
         return order.OrderByDescending(e => counts[e]).ToImmutableArray();
     }
 
-    /// <summary>Whether taking the lock around the span cannot deadlock on itself.</summary>
+    /// <summary>Whether taking the lock around the span cannot deadlock on itself; a monitor is reentrant, the async locks are not.</summary>
     private bool IsSafe(ISymbol lockSymbol)
-        => !AcquiresElsewhere(_span.Nodes, lockSymbol)
+        => Candidate(lockSymbol) is { Shape: GuardShape.Monitor }
+            || !AcquiresElsewhere(_span.Nodes, lockSymbol)
             && !CalledMethods.Any(m => MethodBodies(m).Any(body => Acquires(body, lockSymbol)))
             && !RunsUnder(_span.FunctionSymbol, lockSymbol, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
 

@@ -243,13 +243,18 @@ internal sealed class GuardSession
         var block = GuardSyntax.GuardExpressionBody(request.Lock, request.LockExpression, request.Acquire(), body, returnsValue);
         return function switch
         {
-            MethodDeclarationSyntax method => method.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block),
+            BaseMethodDeclarationSyntax method => method.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block),
+            PropertyDeclarationSyntax property => property.WithExpressionBody(null).WithSemicolonToken(default).WithAccessorList(Getter(block)),
+            IndexerDeclarationSyntax indexer => indexer.WithExpressionBody(null).WithSemicolonToken(default).WithAccessorList(Getter(block)),
             LocalFunctionStatementSyntax local => local.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block),
             AccessorDeclarationSyntax accessor => accessor.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block),
             AnonymousFunctionExpressionSyntax lambda => lambda.WithBody(block),
             _ => function,
         };
     }
+
+    private static AccessorListSyntax Getter(BlockSyntax body)
+        => AccessorList(SingletonList(AccessorDeclaration(SyntaxKind.GetAccessorDeclaration, body))).WithAdditionalAnnotations(Formatter.Annotation);
 
     private static void InsertFields(DocumentEditor editor, List<GuardRequest> accepted)
     {

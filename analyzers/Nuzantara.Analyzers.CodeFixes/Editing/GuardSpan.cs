@@ -207,17 +207,20 @@ internal sealed class GuardSpan
         return located.Concat(laterWrites).ToImmutableArray();
     }
 
-    /// <summary>The innermost method, accessor, local function or lambda around a node.</summary>
+    /// <summary>
+    /// The innermost method, constructor, accessor, expression-bodied property, local function or lambda around a
+    /// node; null in initializers and operators.
+    /// </summary>
     internal static SyntaxNode? EnclosingFunction(SyntaxNode node)
     {
         foreach (var ancestor in node.AncestorsAndSelf())
         {
             switch (ancestor)
             {
-                case MethodDeclarationSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax or AnonymousFunctionExpressionSyntax:
+                case MethodDeclarationSyntax or ConstructorDeclarationSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax or AnonymousFunctionExpressionSyntax:
+                case BasePropertyDeclarationSyntax when Body(ancestor) is not null:
                     return ancestor;
                 case BaseMethodDeclarationSyntax or BasePropertyDeclarationSyntax or FieldDeclarationSyntax or TypeDeclarationSyntax:
-                    // Constructors, operators and initializers run once or are not entry points a guard belongs in.
                     return null;
             }
         }
@@ -226,17 +229,22 @@ internal sealed class GuardSpan
     }
 
     internal static IMethodSymbol? SymbolOf(SyntaxNode function, SemanticModel model, CancellationToken cancellationToken)
-        => function is AnonymousFunctionExpressionSyntax lambda
-            ? model.GetSymbolInfo(lambda, cancellationToken).Symbol as IMethodSymbol
-            : model.GetDeclaredSymbol(function, cancellationToken) as IMethodSymbol;
+        => function switch
+        {
+            AnonymousFunctionExpressionSyntax lambda => model.GetSymbolInfo(lambda, cancellationToken).Symbol as IMethodSymbol,
+            BasePropertyDeclarationSyntax property => (model.GetDeclaredSymbol(property, cancellationToken) as IPropertySymbol)?.GetMethod,
+            _ => model.GetDeclaredSymbol(function, cancellationToken) as IMethodSymbol,
+        };
 
     internal static SyntaxNode? Body(SyntaxNode function)
         => function switch
         {
-            MethodDeclarationSyntax method => (SyntaxNode?)method.Body ?? method.ExpressionBody?.Expression,
+            BaseMethodDeclarationSyntax method => (SyntaxNode?)method.Body ?? method.ExpressionBody?.Expression,
             LocalFunctionStatementSyntax local => (SyntaxNode?)local.Body ?? local.ExpressionBody?.Expression,
             AccessorDeclarationSyntax accessor => (SyntaxNode?)accessor.Body ?? accessor.ExpressionBody?.Expression,
             AnonymousFunctionExpressionSyntax lambda => lambda.Body,
+            PropertyDeclarationSyntax property => property.ExpressionBody?.Expression,
+            IndexerDeclarationSyntax indexer => indexer.ExpressionBody?.Expression,
             _ => null,
         };
 

@@ -132,12 +132,18 @@ internal static class GuardSyntax
         return Block(Guard(guard, lockExpression, acquire, new[] { statement })).WithAdditionalAnnotations(Formatter.Annotation);
     }
 
-    /// <summary><c>private readonly AsyncLock _gate = new();</c> (or the keyed lock); <c>new AsyncLock()</c> before C# 9.</summary>
+    /// <summary>
+    /// <c>private readonly AsyncLock _gate = new();</c>, the keyed lock, or <c>private readonly object _sync = new();</c>
+    /// for a <c>lock</c> statement; <c>new AsyncLock()</c> before C# 9.
+    /// </summary>
     internal static FieldDeclarationSyntax Field(GuardLock guard, bool targetTypedNew)
     {
-        TypeSyntax type = guard.Shape == GuardShape.Keyed
-            ? GenericName(Identifier("KeyedAsyncLock"), TypeArgumentList(SingletonSeparatedList(ParseTypeName(guard.KeyType!.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)))))
-            : IdentifierName("AsyncLock");
+        TypeSyntax type = guard.Shape switch
+        {
+            GuardShape.Keyed => GenericName(Identifier("KeyedAsyncLock"), TypeArgumentList(SingletonSeparatedList(ParseTypeName(guard.KeyType!.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat))))),
+            GuardShape.Monitor => PredefinedType(Token(SyntaxKind.ObjectKeyword)),
+            _ => IdentifierName("AsyncLock"),
+        };
         ExpressionSyntax creation = targetTypedNew
             ? ImplicitObjectCreationExpression()
             : ObjectCreationExpression(type).WithArgumentList(ArgumentList());

@@ -687,4 +687,41 @@ public sealed class CheckThenActCodeFixTests
             Verify.Program("AddSingleton<ReplicationWorker>()"),
             equivalenceKey: "NZ3002.CompareExchange");
     }
+
+    [Fact]
+    public async Task LazyClientInAnExpressionBodiedProperty_BecomesAGetterUnderANewLock()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System.Net.Http;
+
+            public sealed class WeatherClient
+            {
+                private HttpClient? _client;
+
+                public HttpClient Client => {|NZ3002:_client ??= new HttpClient()|};
+            }
+            """,
+            """
+            using System.Net.Http;
+
+            public sealed class WeatherClient
+            {
+                private HttpClient? _client;
+                private readonly object _sync = new();
+
+                public HttpClient Client
+                {
+                    get
+                    {
+                        lock (_sync)
+                        {
+                            return _client ??= new HttpClient();
+                        }
+                    }
+                }
+            }
+            """,
+            Verify.Program("AddSingleton<WeatherClient>()"));
+    }
 }

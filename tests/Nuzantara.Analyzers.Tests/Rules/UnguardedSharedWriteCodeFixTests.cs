@@ -227,7 +227,7 @@ public sealed class UnguardedSharedWriteCodeFixTests
     }
 
     [Fact]
-    public async Task PrivateSynchronousHelper_CalledFromAsyncCode_IsMadeAsyncOnlyAsAnExplicitChoice()
+    public async Task PrivateSynchronousHelper_OfStateAsyncCodeReads_IsMadeAsyncOnlyAsAnExplicitChoice()
     {
         await Verify.VerifyAsync(
             """
@@ -242,6 +242,12 @@ public sealed class UnguardedSharedWriteCodeFixTests
                 {
                     await Task.Delay(1, cancellationToken);
                     RecordDocument();
+                }
+
+                public async Task<int> CountAsync(Task flush)
+                {
+                    await flush;
+                    return _documents;
                 }
 
                 private void RecordDocument()
@@ -266,6 +272,12 @@ public sealed class UnguardedSharedWriteCodeFixTests
                     await RecordDocumentAsync();
                 }
 
+                public async Task<int> CountAsync(Task flush)
+                {
+                    await flush;
+                    return _documents;
+                }
+
                 private async Task RecordDocumentAsync()
                 {
                     using (await _gate.LockAsync())
@@ -280,18 +292,157 @@ public sealed class UnguardedSharedWriteCodeFixTests
     }
 
     [Fact]
-    public async Task PublicSynchronousMethod_WithNoLockToReuse_GetsNoFix()
+    public async Task SynchronousCodeOnly_GetsANewObjectLock_SharedByEveryFix()
+    {
+        await Verify.VerifyAsync(
+            """
+            public sealed class CartTotals
+            {
+                private int _items;
+                private decimal _total;
+
+                public void Add(decimal price)
+                {
+                    {|NZ2001:_items++|};
+                    {|NZ2001:_total += price|};
+                }
+
+                public void Remove(decimal price) => {|NZ2001:_total -= price|};
+            }
+            """,
+            """
+            public sealed class CartTotals
+            {
+                private int _items;
+                private decimal _total;
+                private readonly object _sync = new();
+
+                public void Add(decimal price)
+                {
+                    lock (_sync)
+                    {
+                        _items++;
+                        _total += price;
+                    }
+                }
+
+                public void Remove(decimal price)
+                {
+                    lock (_sync)
+                    {
+                        _total -= price;
+                    }
+                }
+            }
+            """,
+            Verify.Program("AddSingleton<CartTotals>()"));
+    }
+
+    [Fact]
+    public async Task PublicSynchronousMethod_OfStateAnAsyncLockGuards_GetsNoFix()
     {
         const string Source = """
-            public sealed class Counter
-            {
-                private int _count;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
 
-                public void Increment() => {|NZ2001:_count++|};
+            public sealed class BatchWriter
+            {
+                private readonly AsyncLock _gate = new();
+                private int _pending;
+
+                public async Task AddAsync(CancellationToken cancellationToken)
+                {
+                    using (await _gate.LockAsync(cancellationToken))
+                    {
+                        _pending++;
+                    }
+                }
+
+                public void Reset() => {|NZ2001:_pending = 0|};
             }
             """;
 
-        await Verify.VerifyAsync(Source, Source, Verify.Program("AddSingleton<Counter>()"));
+        await Verify.VerifyAsync(Source, Source);
+    }
+
+    [Fact]
+    public async Task StaticCounterInAConstructor_GetsAStaticObjectLock()
+    {
+        await Verify.VerifyAsync(
+            """
+            public sealed class ReportRenderer
+            {
+                private static int _instances;
+
+                public ReportRenderer() => {|NZ2001:_instances++|};
+            }
+            """,
+            """
+            public sealed class ReportRenderer
+            {
+                private static int _instances;
+                private static readonly object _sync = new();
+
+                public ReportRenderer()
+                {
+                    lock (_sync)
+                    {
+                        _instances++;
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task HelperCalledBothUnderTheLockAndWithoutIt_TakesTheReentrantMonitor()
+    {
+        await Verify.VerifyAsync(
+            """
+            public sealed class ConnectionPool
+            {
+                private readonly object _sync = new();
+                private int _open;
+
+                public void Open()
+                {
+                    lock (_sync)
+                    {
+                        Track();
+                    }
+                }
+
+                public void OpenUnchecked() => Track();
+
+                private void Track() => {|NZ2001:_open++|};
+            }
+            """,
+            """
+            public sealed class ConnectionPool
+            {
+                private readonly object _sync = new();
+                private int _open;
+
+                public void Open()
+                {
+                    lock (_sync)
+                    {
+                        Track();
+                    }
+                }
+
+                public void OpenUnchecked() => Track();
+
+                private void Track()
+                {
+                    lock (_sync)
+                    {
+                        _open++;
+                    }
+                }
+            }
+            """);
     }
 
     [Fact]
@@ -417,6 +568,12 @@ public sealed class UnguardedSharedWriteCodeFixTests
                     return first + "-" + Take().ToString("D4");
                 }
 
+                public async Task<int> IssuedAsync(Task sync)
+                {
+                    await sync;
+                    return _next;
+                }
+
                 private int Take()
                 {
                     return {|NZ2001:_next++|};
@@ -437,6 +594,12 @@ public sealed class UnguardedSharedWriteCodeFixTests
                     await reserve;
                     var first = await TakeAsync();
                     return first + "-" + (await TakeAsync()).ToString("D4");
+                }
+
+                public async Task<int> IssuedAsync(Task sync)
+                {
+                    await sync;
+                    return _next;
                 }
 
                 private async Task<int> TakeAsync()

@@ -466,4 +466,45 @@ public sealed class UnsafeSharedCollectionCodeFixTests
 
         await Verify.VerifyAsync(Source, Source, Verify.Program("AddSingleton<ClickCounter>()"), equivalenceKey: "NZ2003.Concurrent");
     }
+
+    [Fact]
+    public async Task CollectionGuardedByAnAttribute_IsGuardedWithTheLockItNames()
+    {
+        await Verify.VerifyAsync(
+            """
+            using System.Collections.Generic;
+            using Nuzantara.Concurrency;
+
+            public sealed class Subscriptions
+            {
+                private readonly object _topicsLock = new();
+
+                [GuardedBy(nameof(_topicsLock))]
+                private readonly List<string> _topics = new();
+
+                public void Subscribe(string topic) => {|NZ2003:_topics.Add(topic)|};
+            }
+            """,
+            """
+            using System.Collections.Generic;
+            using Nuzantara.Concurrency;
+
+            public sealed class Subscriptions
+            {
+                private readonly object _topicsLock = new();
+
+                [GuardedBy(nameof(_topicsLock))]
+                private readonly List<string> _topics = new();
+
+                public void Subscribe(string topic)
+                {
+                    lock (_topicsLock)
+                    {
+                        _topics.Add(topic);
+                    }
+                }
+            }
+            """,
+            Verify.Program("AddSingleton<Subscriptions>()"));
+    }
 }
