@@ -73,6 +73,21 @@ internal sealed class KeyedLockTable<TKey> : ILockGauges
         }
     }
 
+    /// <summary>States in the table, in use or idle; for tests.</summary>
+    internal long StatesInTable
+    {
+        get
+        {
+            long total = 0;
+            foreach (var partition in _partitions)
+            {
+                total += Volatile.Read(ref partition.Count);
+            }
+
+            return total;
+        }
+    }
+
     public long Waiters
     {
         get
