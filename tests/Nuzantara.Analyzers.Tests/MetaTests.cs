@@ -64,6 +64,17 @@ public sealed partial class MetaTests
         Assert.Matches(RuleIdPattern(), id);
     }
 
+    [Fact]
+    public void EveryIdInRuleIdentifiers_IsReportedBySomeAnalyzer()
+    {
+        var reported = Descriptors().Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+        var declared = typeof(RuleIdentifiers).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral)
+            .Select(f => (string)f.GetRawConstantValue()!);
+
+        Assert.All(declared, id => Assert.Contains(id, reported));
+    }
+
     [Theory]
     [MemberData(nameof(AnalyzerTypes))]
     public void EveryAnalyzer_HasATestClass_AndSupportsConcurrentExecution(string analyzer)

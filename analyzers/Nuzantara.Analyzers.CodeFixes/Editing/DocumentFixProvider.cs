@@ -30,6 +30,12 @@ internal sealed class FixPlan
 
     /// <summary>Namespaces the edit needs, added once per document when missing.</summary>
     internal string[] Imports { get; }
+
+    /// <summary>
+    /// Set when the edit rewrites more than its diagnostic's own code (a field and every use of it), so that several
+    /// diagnostics plan the same edit: a Fix All pass then applies only the first plan with this key.
+    /// </summary>
+    internal string? DocumentWideKey { get; set; }
 }
 
 /// <summary>
@@ -87,12 +93,13 @@ public abstract class DocumentFixProvider : CodeFixProvider
 
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
         var imports = new System.Collections.Generic.SortedSet<string>(System.StringComparer.Ordinal);
+        var documentWide = new System.Collections.Generic.HashSet<string>(System.StringComparer.Ordinal);
 
         // Inner spans first, so that a fix inside another fix's statement is recorded before the outer one rebuilds it.
         foreach (var diagnostic in diagnostics.OrderByDescending(d => d.Location.SourceSpan.Start))
         {
             var plan = Plan(diagnostic, root, model, document, cancellationToken).FirstOrDefault(p => equivalenceKey is null || p.EquivalenceKey == equivalenceKey);
-            if (plan is null)
+            if (plan is null || (plan.DocumentWideKey is { } key && !documentWide.Add(key)))
             {
                 continue;
             }

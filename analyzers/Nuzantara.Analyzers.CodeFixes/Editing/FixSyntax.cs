@@ -4,6 +4,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
 using Nuzantara.Analyzers.Analysis;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
@@ -58,6 +59,42 @@ internal static class FixSyntax
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Records <c>acquire; try { body } finally { release; }</c> → <c>using (resource) { body }</c>: the acquisition
+    /// statement goes, the try becomes the using and keeps the acquisition's leading trivia (its comments).
+    /// </summary>
+    internal static void ReplaceTryFinallyWithUsing(DocumentEditor editor, StatementSyntax acquire, TryStatementSyntax tryStatement, ExpressionSyntax resource)
+    {
+        editor.RemoveNode(acquire, SyntaxRemoveOptions.KeepNoTrivia);
+        editor.ReplaceNode(tryStatement, (current, _) =>
+            UsingStatement(null, resource, ((TryStatementSyntax)current).Block)
+                .WithLeadingTrivia(acquire.GetLeadingTrivia())
+                .WithTrailingTrivia(current.GetTrailingTrivia()));
+    }
+
+    /// <summary>Whether an <c>await</c> may be written at the statement: inside an async function, not inside a <c>lock</c>.</summary>
+    internal static bool CanAwait(StatementSyntax statement)
+    {
+        foreach (var ancestor in statement.Ancestors())
+        {
+            switch (ancestor)
+            {
+                case LockStatementSyntax:
+                    return false;
+                case AnonymousFunctionExpressionSyntax function:
+                    return function.AsyncKeyword.IsKind(SyntaxKind.AsyncKeyword);
+                case LocalFunctionStatementSyntax function:
+                    return function.Modifiers.Any(SyntaxKind.AsyncKeyword);
+                case MethodDeclarationSyntax method:
+                    return method.Modifiers.Any(SyntaxKind.AsyncKeyword);
+                case MemberDeclarationSyntax:
+                    return false;
+            }
+        }
+
+        return false;
     }
 
     /// <summary><c>throw new LockTimeoutException("_gate", LockMode.Exclusive, TimeSpan.FromSeconds(5));</c></summary>

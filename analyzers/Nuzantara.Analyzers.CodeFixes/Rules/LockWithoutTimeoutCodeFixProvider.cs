@@ -25,9 +25,8 @@ namespace Nuzantara.Analyzers.Rules;
 [Shared]
 public sealed class LockWithoutTimeoutCodeFixProvider : DocumentFixProvider
 {
-    private const string UsingKey = "NZ1001.Using";
-    private const string ThrowKey = "NZ1001.Throw";
-    private const string ArgumentKey = "NZ1001.Argument";
+    // One key for every shape: each diagnostic gets exactly one plan, and Fix All should bound every wait at once.
+    private const string EquivalenceKey = "NZ1001.BoundTheWait";
 
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockWithoutTimeout);
@@ -79,15 +78,8 @@ public sealed class LockWithoutTimeoutCodeFixProvider : DocumentFixProvider
 
         return new FixPlan(
             $"Acquire with a {FixSyntax.Describe(timeout)} timeout in 'using'",
-            UsingKey,
-            editor =>
-            {
-                editor.RemoveNode(statement, SyntaxRemoveOptions.KeepNoTrivia);
-                editor.ReplaceNode(tryStatement, (current, _) =>
-                    UsingStatement(null, acquire, ((TryStatementSyntax)current).Block)
-                        .WithLeadingTrivia(statement.GetLeadingTrivia())
-                        .WithTrailingTrivia(current.GetTrailingTrivia()));
-            },
+            EquivalenceKey,
+            editor => FixSyntax.ReplaceTryFinallyWithUsing(editor, statement, tryStatement, acquire),
             "System",
             FixSyntax.RuntimeNamespace);
     }
@@ -103,7 +95,7 @@ public sealed class LockWithoutTimeoutCodeFixProvider : DocumentFixProvider
         var original = (InvocationExpressionSyntax)call.Invocation.Syntax;
         return new FixPlan(
             $"Wait at most {FixSyntax.Describe(timeout)}",
-            ArgumentKey,
+            EquivalenceKey,
             editor => editor.ReplaceNode(original, timed),
             "System");
     }
@@ -145,7 +137,7 @@ public sealed class LockWithoutTimeoutCodeFixProvider : DocumentFixProvider
 
         return new FixPlan(
             $"Wait at most {FixSyntax.Describe(timeout)} and throw LockTimeoutException",
-            ThrowKey,
+            EquivalenceKey,
             editor => editor.ReplaceNode(
                 statement,
                 IfStatement(

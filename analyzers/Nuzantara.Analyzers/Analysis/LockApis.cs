@@ -88,7 +88,8 @@ internal sealed class LockCall
     /// <summary>How messages name the lock: <c>SemaphoreSlim '_gate'</c>.</summary>
     internal string Describe()
     {
-        var kind = LockApis.DisplayName(Family);
+        // The runtime has several lock types; name the one in use (KeyedAsyncLock, AsyncReaderWriterLock…).
+        var kind = Family == LockFamily.Nuzantara && Target?.Type is { Name.Length: > 0 } type ? type.Name : LockApis.DisplayName(Family);
         var name = TargetSymbol?.Name ?? Target?.Syntax.ToString();
         return name is null ? kind : kind + " '" + name + "'";
     }
@@ -296,8 +297,6 @@ internal sealed class LockApis
                     ? Timed(invocation, waitHandle, invocation.Instance)
                     : Release(invocation, waitHandle, invocation.Instance);
             }
-
-            return null;
         }
 
         if (Is(type, _nitoAsyncLock))
@@ -458,6 +457,31 @@ internal sealed class LockApis
         }
 
         return TimeoutKind.Bounded;
+    }
+
+    /// <summary>
+    /// The family of a lock <em>type</em>, such as the value type of a dictionary of locks; null for other types, for
+    /// <c>Monitor</c> (static, locks any object) and for <c>SpinLock</c> (a struct, copied out of any collection).
+    /// </summary>
+    internal LockFamily? TypeFamily(ITypeSymbol type)
+    {
+        if (type is not INamedTypeSymbol named)
+        {
+            return null;
+        }
+
+        var definition = named.OriginalDefinition;
+        return Is(definition, _semaphoreSlim) ? LockFamily.SemaphoreSlim
+            : Is(definition, _readerWriterLockSlim) ? LockFamily.ReaderWriterLockSlim
+            : Is(definition, _threadingLock) ? LockFamily.ThreadingLock
+            : DerivesFrom(type, _mutex) ? LockFamily.Mutex
+            : DerivesFrom(type, _semaphore) ? LockFamily.Semaphore
+            : Is(definition, _nitoAsyncLock) ? LockFamily.NitoAsyncLock
+            : Is(definition, _nitoReaderWriterLock) ? LockFamily.NitoAsyncReaderWriterLock
+            : Is(definition, _nitoMonitor) ? LockFamily.NitoAsyncMonitor
+            : Is(definition, _nitoSemaphore) ? LockFamily.NitoAsyncSemaphore
+            : _nuzantaraLocks.Contains(definition) ? LockFamily.Nuzantara
+            : null;
     }
 
     private static bool Is(INamedTypeSymbol type, INamedTypeSymbol? expected)

@@ -131,7 +131,7 @@ internal sealed class SharedState
     {
         foreach (var candidate in TypeAndBases(type).Concat(type.AllInterfaces))
         {
-            if (candidate.GetAttributes().Any(a => LockRegions.IsNuzantaraAttribute(a, ThreadSafeAttributeName)))
+            if (candidate.GetAttributes().Any(a => GuardedAccess.IsNuzantaraAttribute(a, ThreadSafeAttributeName)))
             {
                 return new SharedReason(SharedReasonKind.ThreadSafeAttribute, ReferenceEquals(candidate, type) ? "is marked [ThreadSafe]" : $"is marked [ThreadSafe] through '{candidate.Name}'");
             }

@@ -72,6 +72,9 @@ internal sealed class TypeBody
 /// </remarks>
 internal sealed class TypeFacts
 {
+    /// <summary>How messages name the lock a <c>…Locked</c> method's callers hold.</summary>
+    internal const string CallersLock = "the caller's lock";
+
     /// <summary>How many levels of private callers the lock and confinement questions follow.</summary>
     internal const int MaxCallDepth = 4;
 
@@ -430,7 +433,7 @@ internal sealed class TypeFacts
         {
             if (held.ExcludesWriters
                 && (perKey || held.Key is null || (key is not null && SameValue(held.Key, key)))
-                && atSecond.Any(other => other.Acquisition == held.Acquisition
+                && atSecond.Any(other => ReferenceEquals(other.Region, held.Region)
                     || (held.IsRequiredByCaller && other.IsRequiredByCaller && SymbolEqualityComparer.Default.Equals(held.Symbol, other.Symbol))))
             {
                 return true;
@@ -563,12 +566,11 @@ internal sealed class TypeFacts
     }
 
     /// <summary>The name of the lock, as messages write it.</summary>
-    internal static string Name(HeldLock held)
-        => held.Symbol is INamedTypeSymbol ? "the caller's lock" : held.Symbol?.Name ?? held.Acquisition.Syntax.ToString();
+    internal static string Name(HeldLock held) => held.Name;
 
     private ImmutableArray<HeldLock> HeldAt(IOperation operation, int depth)
     {
-        var held = LockRegions.HeldAt(operation, Apis);
+        var held = GuardedAccess.HeldAt(operation, Apis);
         if (FlowRoot(operation).Parent is not null || OwnerOf(operation) is not IMethodSymbol method)
         {
             return held;
@@ -576,7 +578,7 @@ internal sealed class TypeFacts
 
         if (IsNamedLocked(method))
         {
-            return held.Add(new HeldLock(Type, BlockRoot(operation), HeldMode.Exclusive, key: null));
+            return held.Add(new HeldLock(Type, BlockRoot(operation), HeldMode.Exclusive, key: null, CallersLock, isRequiredByCaller: true));
         }
 
         if (!IsAnalysableHelper(method))
@@ -626,11 +628,11 @@ internal sealed class TypeFacts
         var helperRoot = Bodies.First(b => SymbolEqualityComparer.Default.Equals(b.Owner, method)).Root;
         var result = (common ?? ImmutableArray<HeldLock>.Empty)
             .Where(h => h.Symbol is not null)
-            .Select(h => new HeldLock(h.Symbol, helperRoot, h.Mode, h.Key))
+            .Select(h => h.ForCallee(helperRoot))
             .ToImmutableArray();
         if (result.IsEmpty && everySiteGuarded && common is not null)
         {
-            result = ImmutableArray.Create(new HeldLock(Type, helperRoot, HeldMode.Exclusive, key: null));
+            result = ImmutableArray.Create(new HeldLock(Type, helperRoot, HeldMode.Exclusive, key: null, CallersLock, isRequiredByCaller: true));
         }
 
         _inherited[method] = result;

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Immutable;
-using System.Linq;
 using System.Globalization;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -36,13 +36,6 @@ internal sealed class AnalyzerOption<T>
 internal static class OptionParsers
 {
     internal static bool Boolean(string text, out bool value) => bool.TryParse(text, out value);
-
-    /// <summary>Reads a comma-separated list, ignoring blanks.</summary>
-    internal static bool List(string text, out ImmutableArray<string> value)
-    {
-        value = text.Split(',').Select(item => item.Trim()).Where(item => item.Length > 0).ToImmutableArray();
-        return true;
-    }
 
     /// <summary>Reads <c>5s</c>, <c>500ms</c>, <c>2m</c>, a bare number of seconds, or a <see cref="TimeSpan"/> such as <c>00:00:05</c>.</summary>
     internal static bool Duration(string text, out TimeSpan value)
@@ -85,6 +78,13 @@ internal static class OptionParsers
         value = span;
         return span > TimeSpan.Zero;
     }
+
+    /// <summary>Reads a comma-separated list of names, such as <c>Region, MyApp.Billing.Plan</c>.</summary>
+    internal static bool Names(string text, out ImmutableArray<string> value)
+    {
+        value = text.Split(',').Select(name => name.Trim()).Where(name => name.Length > 0).ToImmutableArray();
+        return true;
+    }
 }
 
 /// <summary>Every option the rules read; each rule page lists its own.</summary>
@@ -96,9 +96,13 @@ internal static class RuleOptions
 
     /// <summary>Types that count as shared (ARCHITECTURE §3, reason 5): comma-separated globs over simple or full type names.</summary>
     internal static readonly AnalyzerOption<ImmutableArray<string>> SharedTypes =
-        new("nuzantara.shared_types", ImmutableArray<string>.Empty, OptionParsers.List);
+        new("nuzantara.shared_types", ImmutableArray<string>.Empty, OptionParsers.Names);
 
     /// <summary>NZ1001's code fix: the timeout it writes.</summary>
     internal static readonly AnalyzerOption<TimeSpan> DefaultTimeout =
         new("NZ1001.default_timeout", TimeSpan.FromSeconds(5), OptionParsers.Duration);
+
+    /// <summary>NZ1004: key types with a small, fixed set of values, whose lock dictionaries cannot grow without bound.</summary>
+    internal static readonly AnalyzerOption<ImmutableArray<string>> BoundedKeyTypes =
+        new("NZ1004.bounded_key_types", ImmutableArray<string>.Empty, OptionParsers.Names);
 }

@@ -76,7 +76,7 @@ public sealed class InconsistentLockingAnalyzer : DiagnosticAnalyzer
         foreach (var call in facts.Invocations)
         {
             var method = call.TargetMethod.OriginalDefinition;
-            var required = LockRegions.RequiredLocks(method);
+            var required = GuardedAccess.RequiredLocks(method);
             if (required.IsEmpty || RunsAlone(call, facts))
             {
                 continue;
@@ -168,9 +168,9 @@ public sealed class InconsistentLockingAnalyzer : DiagnosticAnalyzer
     {
         foreach (var attribute in member.GetAttributes())
         {
-            if (LockRegions.IsNuzantaraAttribute(attribute, "GuardedByAttribute")
+            if (GuardedAccess.IsNuzantaraAttribute(attribute, "GuardedByAttribute")
                 && attribute.ConstructorArguments.FirstOrDefault().Value is string name
-                && LockRegions.FindMember(member.ContainingType, name) is { } gate)
+                && GuardedAccess.FindMember(member.ContainingType, name) is { } gate)
             {
                 return gate.OriginalDefinition;
             }

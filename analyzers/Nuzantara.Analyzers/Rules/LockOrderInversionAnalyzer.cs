@@ -202,7 +202,7 @@ public sealed class LockOrderInversionAnalyzer : DiagnosticAnalyzer
 
         private static ImmutableArray<ISymbol> HeldLocks(IOperation operation, LockApis apis)
             => LockRegions.HeldAt(operation, apis)
-                .Select(held => Identity(held.Symbol))
+                .Select(held => Identity(held.TargetSymbol))
                 .OfType<ISymbol>()
                 .Distinct(SymbolEqualityComparer.Default)
                 .ToImmutableArray();

@@ -660,4 +660,59 @@ public sealed class DictionaryCheckThenActAnalyzerTests
 
         await VerifyFix.VerifyCodeFixAsync(source, source);
     }
+
+    [Fact]
+    public async Task DictionaryUnderKeyedLockForTheSameKey_IsQuiet()
+    {
+        const string source = """
+            using System.Collections.Generic;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class SessionCache
+            {
+                private readonly KeyedAsyncLock<string> _users = new();
+                private readonly Dictionary<string, int> _logins = new();
+
+                public async Task LoginAsync(string userId, CancellationToken ct)
+                {
+                    using (await _users.LockAsync(userId, ct))
+                    {
+                        if (!_logins.ContainsKey(userId)) _logins[userId] = 0;
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAsync(source, Singleton);
+    }
+
+    [Fact]
+    public async Task HostedServiceLoop_IsQuiet()
+    {
+        const string source = """
+            using System.Collections.Generic;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.Hosting;
+
+            public sealed class DigestWorker : BackgroundService
+            {
+                private readonly Dictionary<string, int> _digests = new();
+
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        if (!_digests.TryGetValue("daily", out var n)) _digests["daily"] = 1;
+                        else _digests["daily"] = n + 1;
+                        await Task.Delay(1000, stoppingToken);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAsync(source, string.Empty);
+    }
 }

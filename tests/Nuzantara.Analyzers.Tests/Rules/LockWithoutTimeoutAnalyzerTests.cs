@@ -162,6 +162,28 @@ public sealed class LockWithoutTimeoutAnalyzerTests
     }
 
     [Fact]
+    public async Task RuntimeLockWithInfiniteTimeout_IsNamedByItsType()
+    {
+        await VerifyCS.VerifyAnalyzerAsync(
+            """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class SessionStore
+            {
+                private readonly KeyedAsyncLock<string> _sessions = new();
+
+                public async Task SaveAsync(string sessionId)
+                {
+                    using (await {|#0:_sessions.LockAsync(sessionId, Timeout.InfiniteTimeSpan)|}) { }
+                }
+            }
+            """,
+            VerifyCS.Diagnostic("NZ1001").WithLocation(0).WithArguments("KeyedAsyncLock '_sessions'"));
+    }
+
+    [Fact]
     public async Task TokenOnlyCall_Reports_ByDefault()
     {
         await VerifyCS.VerifyAnalyzerAsync("""
@@ -523,5 +545,59 @@ public sealed class LockWithoutTimeoutAnalyzerTests
                 }
             }
             """);
+    }
+
+    [Fact]
+    public async Task Fix_InAFileThatUsesNitosAsyncLock_QualifiesInsteadOfMakingItAmbiguous()
+    {
+        await VerifyCS.VerifyCodeFixAsync(
+            """
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nito.AsyncEx;
+
+            public sealed class Inventory
+            {
+                private readonly AsyncLock _stock = new();
+                private readonly SemaphoreSlim _gate = new(1, 1);
+
+                public async Task ReserveAsync(CancellationToken cancellationToken)
+                {
+                    using (await _stock.LockAsync(cancellationToken)) { }
+                    await [|_gate.WaitAsync()|];
+                    try { await Task.Yield(); }
+                    finally { _gate.Release(); }
+                    [|_gate.Wait()|];
+                    _gate.Release();
+                }
+            }
+            """,
+            """
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nito.AsyncEx;
+            using static Nuzantara.Concurrency.SemaphoreSlimExtensions;
+
+            public sealed class Inventory
+            {
+                private readonly AsyncLock _stock = new();
+                private readonly SemaphoreSlim _gate = new(1, 1);
+
+                public async Task ReserveAsync(CancellationToken cancellationToken)
+                {
+                    using (await _stock.LockAsync(cancellationToken)) { }
+                    using (await _gate.AcquireAsync(TimeSpan.FromSeconds(5), cancellationToken))
+                    { await Task.Yield(); }
+                    if (!_gate.Wait(TimeSpan.FromSeconds(5), cancellationToken))
+                    {
+                        throw new Nuzantara.Concurrency.LockTimeoutException("_gate", Nuzantara.Concurrency.LockMode.Exclusive, TimeSpan.FromSeconds(5));
+                    }
+                    _gate.Release();
+                }
+            }
+            """,
+            "NZ1001.allow_cancellation_token = true");
     }
 }

@@ -526,4 +526,56 @@ public sealed class LostUpdateAcrossAwaitAnalyzerTests
 
         await Verify.VerifyAsync(source, Singleton);
     }
+
+    [Fact]
+    public async Task SpanUnderTheWriteLock_IsQuiet()
+    {
+        const string source = """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Nuzantara.Concurrency;
+
+            public sealed class QuotaService
+            {
+                private readonly AsyncReaderWriterLock _lock = new();
+                private int _version;
+
+                public async Task BumpAsync(Task persist, CancellationToken ct)
+                {
+                    using (await _lock.WriteLockAsync(ct))
+                    {
+                        var version = _version;
+                        await persist;
+                        _version = version + 1;
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAsync(source, Singleton);
+    }
+
+    [Fact]
+    public async Task RecordBuiltFromLocalsAcrossAwait_IsQuiet()
+    {
+        const string source = """
+            using System.Threading.Tasks;
+
+            public sealed record Receipt(string Id, decimal Total);
+
+            public sealed class QuotaService
+            {
+                public async Task<Receipt> ChargeAsync(string id, Task<decimal> price)
+                {
+                    var receipt = new Receipt(id, 0m);
+                    var total = receipt.Total;
+                    total += await price;
+                    receipt = receipt with { Total = total };
+                    return receipt;
+                }
+            }
+            """;
+
+        await Verify.VerifyAsync(source, Singleton);
+    }
 }

@@ -494,4 +494,51 @@ public sealed class UnsafeSharedCollectionAnalyzerTests
 
         await Verify.VerifyAsync(source, Singleton);
     }
+
+    [Fact]
+    public async Task StaticListFilledInStaticConstructor_IsQuiet()
+    {
+        const string source = """
+            using System.Collections.Generic;
+
+            public sealed class CountryController
+            {
+                private static readonly List<string> Codes = new();
+
+                static CountryController()
+                {
+                    Codes.Add("NL");
+                    Codes.Add("ID");
+                }
+
+                public bool Supports(string code) => Codes.Contains(code);
+            }
+            """;
+
+        await Verify.VerifyAsync(source, Verify.Program("AddScoped<CountryController>()"));
+    }
+
+    [Fact]
+    public async Task ThreadStaticBuffer_IsQuiet()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+
+            public sealed class PriceCache
+            {
+                [ThreadStatic] private static List<string>? _scratch;
+
+                public int Count(string text)
+                {
+                    _scratch ??= new List<string>();
+                    _scratch.Clear();
+                    _scratch.AddRange(text.Split(' '));
+                    return _scratch.Count;
+                }
+            }
+            """;
+
+        await Verify.VerifyAsync(source, Singleton);
+    }
 }

@@ -32,6 +32,9 @@ public static class CSharpAnalyzerVerifier<TAnalyzer>
         {
             ReferenceAssemblies = TestReferences.Assemblies;
             TestReferences.AddTo(TestState);
+
+            // Rules with one descriptor per message share an id; markup then means "this id", whichever message.
+            MarkupOptions = MarkupOptions.UseFirstDescriptor;
         }
     }
 }

@@ -17,6 +17,9 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
 {
     public static DiagnosticResult Diagnostic(string id) => CSharpCodeFixVerifier<TAnalyzer, TCodeFix, DefaultVerifier>.Diagnostic(id);
 
+    /// <summary>For rules with one descriptor per message: the expected diagnostic of that descriptor.</summary>
+    public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) => CSharpCodeFixVerifier<TAnalyzer, TCodeFix, DefaultVerifier>.Diagnostic(descriptor);
+
     public static Task VerifyAnalyzerAsync(string source, params DiagnosticResult[] expected)
         => CSharpAnalyzerVerifier<TAnalyzer>.VerifyAnalyzerAsync(source, expected);
 
@@ -37,6 +40,9 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
         {
             ReferenceAssemblies = TestReferences.Assemblies;
             TestReferences.AddTo(TestState);
+
+            // Rules with one descriptor per message share an id; markup then means "this id", whichever message.
+            MarkupOptions = MarkupOptions.UseFirstDescriptor;
             CompilerDiagnostics = CompilerDiagnostics.Errors;
         }
     }
