@@ -324,9 +324,9 @@ internal sealed class GuardLocks
     {
         foreach (var attribute in member.GetAttributes())
         {
-            if (LockRegions.IsNuzantaraAttribute(attribute, "GuardedByAttribute")
+            if (GuardedAccess.IsNuzantaraAttribute(attribute, "GuardedByAttribute")
                 && attribute.ConstructorArguments.FirstOrDefault().Value is string name
-                && LockRegions.FindMember(member.ContainingType, name) is { } gate)
+                && GuardedAccess.FindMember(member.ContainingType, name) is { } gate)
             {
                 return gate.OriginalDefinition;
             }
@@ -428,7 +428,7 @@ internal sealed class GuardLocks
                 continue;
             }
 
-            foreach (var held in LockRegions.HeldAt(reference, _apis))
+            foreach (var held in GuardedAccess.HeldAt(reference, _apis))
             {
                 if (held.Symbol is not (IFieldSymbol or IPropertySymbol) || !SymbolEqualityComparer.Default.Equals(held.Symbol.ContainingType, _span.ContainingType))
                 {
@@ -522,7 +522,7 @@ internal sealed class GuardLocks
                 continue;
             }
 
-            if (LockRegions.HeldAt(operation, _apis).Any(h => SymbolEqualityComparer.Default.Equals(h.Symbol, lockSymbol)))
+            if (GuardedAccess.HeldAt(operation, _apis).Any(h => SymbolEqualityComparer.Default.Equals(h.Symbol, lockSymbol)))
             {
                 return true;
             }
