@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using Nuzantara.Analyzers.Analysis;
+using Nuzantara.Analyzers.Rules;
 
 namespace Nuzantara.Analyzers.Editing;
 
@@ -319,22 +320,6 @@ internal sealed class GuardLocks
         };
     }
 
-    /// <summary>The lock a <c>[GuardedBy(nameof(_gate))]</c> member names, if any.</summary>
-    private static ISymbol? DeclaredGuard(ISymbol member)
-    {
-        foreach (var attribute in member.GetAttributes())
-        {
-            if (GuardedAccess.IsNuzantaraAttribute(attribute, "GuardedByAttribute")
-                && attribute.ConstructorArguments.FirstOrDefault().Value is string name
-                && GuardedAccess.FindMember(member.ContainingType, name) is { } gate)
-            {
-                return gate.OriginalDefinition;
-            }
-        }
-
-        return null;
-    }
-
     /// <summary>
     /// Fields the type locks as monitors: in <c>lock (…)</c> statements or with <c>Monitor.Enter</c>, which a
     /// <c>lock</c> statement also takes, and objects a <c>[GuardedBy]</c> attribute names.
@@ -342,7 +327,7 @@ internal sealed class GuardLocks
     private HashSet<ISymbol> LockStatementTargets()
     {
         var targets = new HashSet<ISymbol>(
-            _span.ContainingType.GetMembers().Select(DeclaredGuard).OfType<ISymbol>(),
+            _span.ContainingType.GetMembers().Select(InconsistentLockingAnalyzer.GuardOf).OfType<ISymbol>(),
             SymbolEqualityComparer.Default);
         foreach (var (node, model) in TypeNodes<LockStatementSyntax>())
         {
@@ -409,7 +394,7 @@ internal sealed class GuardLocks
     private ImmutableArray<(ISymbol Symbol, string? Key)> GuardingLocks()
     {
         var members = new HashSet<ISymbol>(_span.Anchors.Select(a => a.Member), SymbolEqualityComparer.Default);
-        var declared = members.Select(DeclaredGuard).OfType<ISymbol>().Distinct<ISymbol>(SymbolEqualityComparer.Default).ToList();
+        var declared = members.Select(InconsistentLockingAnalyzer.GuardOf).OfType<ISymbol>().Distinct<ISymbol>(SymbolEqualityComparer.Default).ToList();
         if (declared.Count > 0)
         {
             // [GuardedBy(nameof(_gate))] says which lock guards the member, whatever the code does so far.
