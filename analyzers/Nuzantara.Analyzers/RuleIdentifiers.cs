@@ -22,6 +22,24 @@ public static class RuleIdentifiers
     /// <summary>Two locks taken in opposite orders.</summary>
     public const string LockOrderInversion = "NZ1006";
 
+    /// <summary>Member of a shared type updated outside any lock.</summary>
+    public const string UnguardedSharedWrite = "NZ2001";
+
+    /// <summary>Member read, then written back after an await: a lost update.</summary>
+    public const string LostUpdateAcrossAwait = "NZ2002";
+
+    /// <summary>Collection that is not thread-safe, in a shared type, used outside a lock.</summary>
+    public const string UnsafeSharedCollection = "NZ2003";
+
+    /// <summary>Member accessed without the lock that guards it.</summary>
+    public const string InconsistentLocking = "NZ2004";
+
+    /// <summary>Dictionary checked, then written for the same key.</summary>
+    public const string DictionaryCheckThenAct = "NZ3001";
+
+    /// <summary>Shared state checked, then written.</summary>
+    public const string CheckThenAct = "NZ3002";
+
     private const string DocumentationRoot = "https://github.com/nuzantara/nuzantara/blob/main/docs/rules/";
 
     /// <summary>The documentation page of a rule: <c>docs/rules/{id}.md</c> in the repository.</summary>

@@ -4,7 +4,7 @@ using Nuzantara.Concurrency;
 
 namespace Nuzantara.Analyzers.Tests.Verifiers;
 
-/// <summary>The references every test compilation gets: .NET's reference pack, Nito.AsyncEx and our runtime, as users have them.</summary>
+/// <summary>The references every test compilation gets: .NET's reference pack, Nito.AsyncEx, our runtime, and the DI, hosting and logging abstractions, as users have them.</summary>
 /// <remarks>
 /// The reference pack comes from the SDK that runs the tests, and Nito.AsyncEx from this project's own restore, so
 /// tests need no package download at run time and follow whatever .NET 10 SDK the machine has.
@@ -34,6 +34,9 @@ internal static class TestReferences
         references.Add(MetadataReference.CreateFromFile(typeof(Nito.AsyncEx.AsyncLock).Assembly.Location));
         references.Add(MetadataReference.CreateFromFile(typeof(Nito.AsyncEx.AwaitableDisposable<>).Assembly.Location));
         references.Add(MetadataReference.CreateFromFile(typeof(AsyncLock).Assembly.Location));
+        references.Add(MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection).Assembly.Location));
+        references.Add(MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Hosting.BackgroundService).Assembly.Location));
+        references.Add(MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location));
         return references;
     }
 
