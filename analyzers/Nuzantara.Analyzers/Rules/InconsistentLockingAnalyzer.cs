@@ -164,7 +164,7 @@ public sealed class InconsistentLockingAnalyzer : DiagnosticAnalyzer
             };
 
     /// <summary>The lock member a <c>[GuardedBy(nameof(_gate))]</c> member names.</summary>
-    private static ISymbol? GuardOf(ISymbol member)
+    internal static ISymbol? GuardOf(ISymbol member)
     {
         foreach (var attribute in member.GetAttributes())
         {
