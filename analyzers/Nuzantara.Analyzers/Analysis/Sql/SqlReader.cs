@@ -281,6 +281,7 @@ internal static class SqlReader
             var pending = new List<PendingTable>();
             var conditions = new Conditions();
             var inSelectList = false;
+            var selectListStart = -1;
             var i = from;
             if (IsWord(i, "with"))
             {
@@ -308,6 +309,7 @@ internal static class SqlReader
                 {
                     case "select":
                         inSelectList = true;
+                        selectListStart = i + 1;
                         if (topLevel && IsWord(i + 1, "distinct"))
                         {
                             statement.HasDistinct = true;
@@ -316,6 +318,11 @@ internal static class SqlReader
                         i++;
                         continue;
                     case "from":
+                        if (topLevel && inSelectList)
+                        {
+                            SelectList(selectListStart, i);
+                        }
+
                         inSelectList = false;
                         i = FromList(i + 1, to, pending);
                         continue;
@@ -361,6 +368,24 @@ internal static class SqlReader
             }
 
             Flush(pending, conditions, topLevel);
+        }
+
+        /// <summary>The columns a top-level select list names, and whether it selects every column (<c>*</c>, <c>t.*</c>).</summary>
+        private void SelectList(int from, int to)
+        {
+            var statement = _statement;
+            statement.SelectColumns = statement.SelectColumns.AddRange(Columns(from, to).Select(c => c.Column)).Distinct().ToImmutableArray();
+            for (var i = from; i < to; i++)
+            {
+                if (_t[i].IsPunctuation("("))
+                {
+                    i = Match(i, to);
+                }
+                else if (_t[i].IsPunctuation("*") && (i == from || IsPunctuation(i - 1, ",") || IsPunctuation(i - 1, ".")))
+                {
+                    statement.SelectsAll = true;
+                }
+            }
         }
 
         private void Flush(List<PendingTable> pending, Conditions conditions, bool topLevel)

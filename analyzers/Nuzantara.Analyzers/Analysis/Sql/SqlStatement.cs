@@ -151,6 +151,12 @@ internal sealed class SqlStatement
     /// <summary>The names after <c>FOR UPDATE OF</c>; empty when the lock covers every table of the <c>FROM</c>.</summary>
     internal ImmutableArray<string> LockedReferences { get; set; } = ImmutableArray<string>.Empty;
 
+    /// <summary>Columns named in the top-level select list (a <c>SELECT</c>'s output, as far as it names columns).</summary>
+    internal ImmutableArray<string> SelectColumns { get; set; } = ImmutableArray<string>.Empty;
+
+    /// <summary>The top-level select list has <c>*</c> or <c>t.*</c>.</summary>
+    internal bool SelectsAll { get; set; }
+
     internal bool HasAggregate { get; set; }
 
     internal bool HasGroupBy { get; set; }
@@ -208,4 +214,22 @@ internal sealed class SqlStatement
     internal IEnumerable<SqlStatement> WithNested() => new[] { this }.Concat(Nested);
 
     public override string ToString() => Text;
+}
+
+/// <summary>Reads isolation levels as <c>.editorconfig</c> writes them.</summary>
+internal static class SqlIsolationNames
+{
+    /// <summary><c>read_committed</c>, <c>repeatable_read</c>, <c>serializable</c> (also with spaces or dashes, any case).</summary>
+    internal static bool TryParse(string text, out SqlIsolation isolation)
+    {
+        isolation = text.Replace(" ", "_").Replace("-", "_").ToLowerInvariant() switch
+        {
+            "read_uncommitted" => SqlIsolation.ReadUncommitted,
+            "read_committed" => SqlIsolation.ReadCommitted,
+            "repeatable_read" => SqlIsolation.RepeatableRead,
+            "serializable" => SqlIsolation.Serializable,
+            _ => SqlIsolation.Unspecified,
+        };
+        return isolation != SqlIsolation.Unspecified;
+    }
 }
