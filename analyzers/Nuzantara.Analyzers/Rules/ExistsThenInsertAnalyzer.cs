@@ -102,25 +102,23 @@ public sealed class ExistsThenInsertAnalyzer : DiagnosticAnalyzer
             return null;
         }
 
-        for (var i = flow.Sites.Count - 1; i >= 0; i--)
+        var candidates = flow.StatementsOn(target.Name);
+        for (var i = candidates.Count - 1; i >= 0; i--)
         {
-            var site = flow.Sites[i];
-            if (!SqlAnalysis.RunInSequence(site, insertSite))
+            var (site, statement) = candidates[i];
+            if (statement.Kind != SqlStatementKind.Select || !SqlAnalysis.RunInSequence(site, insertSite))
             {
                 continue;
             }
 
-            foreach (var statement in site.Statements.Where(s => s.Kind == SqlStatementKind.Select))
+            var table = statement.Sources.FirstOrDefault(t => t.Matches(target) && !t.KeyColumns.IsEmpty);
+            var keys = table is null ? ImmutableArray<string>.Empty : insert.InsertColumns.IsEmpty ? table.KeyColumns : table.KeyColumns.Where(insert.InsertColumns.Contains).ToImmutableArray();
+            if (table is null || keys.IsEmpty)
             {
-                var table = statement.Sources.FirstOrDefault(t => t.Matches(target) && !t.KeyColumns.IsEmpty);
-                var keys = table is null ? ImmutableArray<string>.Empty : insert.InsertColumns.IsEmpty ? table.KeyColumns : table.KeyColumns.Where(insert.InsertColumns.Contains).ToImmutableArray();
-                if (table is null || keys.IsEmpty)
-                {
-                    continue;
-                }
-
-                return IsProtected(flow, site, insertSite, target, defaultIsolation) ? null : new Probe(site, statement, table, keys);
+                continue;
             }
+
+            return IsProtected(flow, site, insertSite, target, defaultIsolation) ? null : new Probe(site, statement, table, keys);
         }
 
         return null;
@@ -141,10 +139,10 @@ public sealed class ExistsThenInsertAnalyzer : DiagnosticAnalyzer
 
         // Serializable isolation sees the phantom and aborts one of the two; LOCK TABLE serializes the writers.
         return context.Isolation(defaultIsolation) is SqlIsolation.Serializable or SqlIsolation.Unknown
-            || flow.Sites.Any(s => s.Position < probe.Position
-                && s.Function == probe.Function
-                && s.Statements.Any(statement => statement.Kind == SqlStatementKind.Lock && statement.Target is { } locked && locked.Matches(table))
-                && flow.ContextOf(s).SameAs(context));
+            || flow.StatementsOn(table.Name).Any(s => s.Site.Position < probe.Position
+                && s.Site.Function == probe.Function
+                && s.Statement.Kind == SqlStatementKind.Lock && s.Statement.Target is { } locked && locked.Matches(table)
+                && flow.ContextOf(s.Site).SameAs(context));
     }
 
     private sealed class Probe

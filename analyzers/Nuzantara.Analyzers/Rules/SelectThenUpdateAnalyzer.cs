@@ -98,28 +98,21 @@ public sealed class SelectThenUpdateAnalyzer : DiagnosticAnalyzer
     private static Finding? FirstUnprotectedWrite(SqlFlow flow, SqlSite read, SqlStatement select, SqlTable table, SqlIsolation defaultIsolation)
     {
         TransactionContext? readContext = null;
-        foreach (var write in flow.Sites)
+        foreach (var (write, statement) in flow.StatementsOn(table.Name))
         {
-            if (!SqlAnalysis.RunInSequence(read, write))
+            if (!SqlAnalysis.RunInSequence(read, write)
+                || statement.Kind is not (SqlStatementKind.Update or SqlStatementKind.Delete)
+                || statement.Target is not { } target
+                || !target.Matches(table)
+                || RechecksInTheWrite(select, statement))
             {
                 continue;
             }
 
-            foreach (var statement in write.Statements.SelectMany(s => s.WithNested()))
+            readContext ??= flow.ContextOf(read);
+            if (Check(flow, read, select, table, write, readContext.Value, defaultIsolation) is { } finding)
             {
-                if (statement.Kind is not (SqlStatementKind.Update or SqlStatementKind.Delete)
-                    || statement.Target is not { } target
-                    || !target.Matches(table)
-                    || RechecksInTheWrite(select, statement))
-                {
-                    continue;
-                }
-
-                readContext ??= flow.ContextOf(read);
-                if (Check(flow, read, select, table, write, readContext.Value, defaultIsolation) is { } finding)
-                {
-                    return new Finding(write, statement, finding.Reason, finding.Fix);
-                }
+                return new Finding(write, statement, finding.Reason, finding.Fix);
             }
         }
 
@@ -197,10 +190,11 @@ public sealed class SelectThenUpdateAnalyzer : DiagnosticAnalyzer
         }
 
         return !readContext.IsNone
-            && flow.Sites.Any(earlier => earlier.Position < read.Position
-                && earlier.Function == read.Function
-                && earlier.Statements.Any(s => (s.Kind == SqlStatementKind.Select && s.Locks(table)) || (s.Kind == SqlStatementKind.Lock && s.Target is { } locked && locked.Matches(table)))
-                && flow.ContextOf(earlier).SameAs(readContext));
+            && flow.StatementsOn(table.Name).Any(earlier => earlier.Site.Position < read.Position
+                && earlier.Site.Function == read.Function
+                && ((earlier.Statement.Kind == SqlStatementKind.Select && earlier.Statement.Locks(table))
+                    || (earlier.Statement.Kind == SqlStatementKind.Lock && earlier.Statement.Target is { } locked && locked.Matches(table)))
+                && flow.ContextOf(earlier.Site).SameAs(readContext));
     }
 
     private sealed class Finding

@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
+using Nuzantara.Analyzers.Tests.Verifiers;
 using VerifyCS = Nuzantara.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
     Nuzantara.Analyzers.Rules.ExistsThenInsertAnalyzer,
     Nuzantara.Analyzers.Rules.ExistsThenInsertCodeFixProvider>;
@@ -13,18 +14,10 @@ public sealed class ExistsThenInsertAnalyzerTests
         => new DiagnosticResult("NZ3004", DiagnosticSeverity.Warning).WithLocation(insert).WithLocation(probe);
 
     private static Task VerifyAsync(string source, params DiagnosticResult[] expected)
-    {
-        var test = new VerifyCS.Test { TestCode = source };
-        test.ExpectedDiagnostics.AddRange(expected);
-        return test.RunAsync();
-    }
+        => new VerifyCS.Test { TestCode = source }.ExpectAsync(expected);
 
     private static Task VerifyFixAsync(string source, string fixedSource, string? equivalenceKey, params DiagnosticResult[] expected)
-    {
-        var test = new VerifyCS.Test { TestCode = source, FixedCode = fixedSource, CodeActionEquivalenceKey = equivalenceKey };
-        test.ExpectedDiagnostics.AddRange(expected);
-        return test.RunAsync();
-    }
+        => new VerifyCS.Test { TestCode = source, FixedCode = fixedSource, CodeActionEquivalenceKey = equivalenceKey }.ExpectAsync(expected);
 
     // ---- Reports -------------------------------------------------------------------------------------------------
 
@@ -747,9 +740,6 @@ public sealed class ExistsThenInsertAnalyzerTests
                 }
             }
             """;
-        var test = new VerifyCS.Test { TestCode = source, FixedCode = source };
-        test.ExpectedDiagnostics.Add(Nz3004());
-        test.FixedState.ExpectedDiagnostics.Add(Nz3004());
-        await test.RunAsync();
+        await new VerifyCS.Test { TestCode = source }.ExpectNoFixAsync(Nz3004());
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
+using Nuzantara.Analyzers.Tests.Verifiers;
 using VerifyCS = Nuzantara.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Nuzantara.Analyzers.Rules.NonIdempotentRetryAnalyzer>;
 
 namespace Nuzantara.Analyzers.Tests.Rules;
@@ -11,11 +12,7 @@ public sealed class NonIdempotentRetryAnalyzerTests
         => new DiagnosticResult("NZ4002", DiagnosticSeverity.Warning).WithLocation(insert).WithLocation(retry);
 
     private static Task VerifyAsync(string source, params DiagnosticResult[] expected)
-    {
-        var test = new VerifyCS.Test { TestCode = source };
-        test.ExpectedDiagnostics.AddRange(expected);
-        return test.RunAsync();
-    }
+        => new VerifyCS.Test { TestCode = source }.ExpectAsync(expected);
 
     // ---- Reports -------------------------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis.Testing;
+using Nuzantara.Analyzers.Tests.Verifiers;
 using VerifyCS = Nuzantara.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
     Nuzantara.Analyzers.Rules.SelectThenUpdateAnalyzer,
     Nuzantara.Analyzers.Rules.SelectThenUpdateCodeFixProvider>;
@@ -18,35 +19,16 @@ public sealed class SelectThenUpdateAnalyzerTests
         => VerifyCS.Diagnostic("NZ3003").WithLocation(0).WithLocation(1).WithArguments(select, table, reason, write);
 
     private static Task VerifyAsync(string source, params DiagnosticResult[] expected)
-        => VerifyAsync(source, [], expected);
+        => new VerifyCS.Test { TestCode = source }.ExpectAsync(expected);
 
     private static Task VerifyAsync(string source, string[] options, params DiagnosticResult[] expected)
-    {
-        var test = new VerifyCS.Test { TestCode = source };
-        if (options.Length > 0)
-        {
-            test.TestState.AnalyzerConfigFiles.Add(Verifiers.TestReferences.EditorConfig(options));
-        }
+        => new VerifyCS.Test { TestCode = source }.WithOptions(options).ExpectAsync(expected);
 
-        test.ExpectedDiagnostics.AddRange(expected);
-        return test.RunAsync();
-    }
-
-    /// <summary>The diagnostics stay, and no fix is offered: the source is its own fixed code.</summary>
     private static Task VerifyNoFixAsync(string source, params DiagnosticResult[] expected)
-    {
-        var test = new VerifyCS.Test { TestCode = source, FixedCode = source };
-        test.ExpectedDiagnostics.AddRange(expected);
-        test.FixedState.ExpectedDiagnostics.AddRange(expected);
-        return test.RunAsync();
-    }
+        => new VerifyCS.Test { TestCode = source }.ExpectNoFixAsync(expected);
 
     private static Task VerifyFixAsync(string source, string fixedSource, params DiagnosticResult[] expected)
-    {
-        var test = new VerifyCS.Test { TestCode = source, FixedCode = fixedSource };
-        test.ExpectedDiagnostics.AddRange(expected);
-        return test.RunAsync();
-    }
+        => new VerifyCS.Test { TestCode = source, FixedCode = fixedSource }.ExpectAsync(expected);
 
     // ---- Reports -------------------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
+using Nuzantara.Analyzers.Tests.Verifiers;
 using VerifyCS = Nuzantara.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Nuzantara.Analyzers.Rules.SideEffectInTransactionAnalyzer>;
 
 namespace Nuzantara.Analyzers.Tests.Rules;
@@ -37,11 +38,7 @@ public sealed class SideEffectInTransactionAnalyzerTests
         => new DiagnosticResult("NZ4001", DiagnosticSeverity.Warning).WithLocation(effect).WithLocation(begin);
 
     private static Task VerifyAsync(string source, params DiagnosticResult[] expected)
-    {
-        var test = new VerifyCS.Test { TestCode = source + Services };
-        test.ExpectedDiagnostics.AddRange(expected);
-        return test.RunAsync();
-    }
+        => new VerifyCS.Test { TestCode = source + Services }.ExpectAsync(expected);
 
     // ---- Reports -------------------------------------------------------------------------------------------------
 

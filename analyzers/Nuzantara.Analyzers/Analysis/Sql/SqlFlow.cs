@@ -32,6 +32,9 @@ internal sealed class SqlFlow
     private readonly SqlApis _apis;
     private readonly Dictionary<ILocalSymbol, IOperation> _commandTransactions = new(SymbolEqualityComparer.Default);
     private readonly List<IOperation> _distributedLocks = new();
+    private readonly List<SqlSite> _advisoryLocks = new();
+    private readonly Dictionary<SqlSite, TransactionContext> _contexts = new();
+    private Dictionary<string, List<(SqlSite Site, SqlStatement Statement)>>? _byTable;
 
     private SqlFlow(SqlApis apis, LocalValues locals)
     {
@@ -97,6 +100,11 @@ internal sealed class SqlFlow
             site.Function = FunctionOf(operation);
             site.CommandLocal = CommandLocal(site);
             Sites.Add(site);
+            if (site.Statements.Any(statement => statement.TakesAdvisoryLock))
+            {
+                _advisoryLocks.Add(site);
+            }
+
             foreach (var statement in site.Statements)
             {
                 if (statement.Kind == SqlStatementKind.Begin && StatementOf(operation) is { } beginStatement)
@@ -173,10 +181,14 @@ internal sealed class SqlFlow
     private void NoteDistributedLock(IInvocationOperation invocation)
     {
         var name = invocation.TargetMethod.Name;
+        if (!(name.StartsWith("Lock", StringComparison.Ordinal) || name.StartsWith("TryLock", StringComparison.Ordinal)
+            || name.StartsWith("Acquire", StringComparison.Ordinal) || name.StartsWith("TryAcquire", StringComparison.Ordinal)))
+        {
+            return;
+        }
+
         var space = invocation.TargetMethod.ContainingType?.ContainingNamespace?.ToDisplayString() ?? string.Empty;
-        if ((space.StartsWith("Nuzantara.Concurrency.Postgres", StringComparison.Ordinal) || space.StartsWith("Medallion.Threading", StringComparison.Ordinal))
-            && (name.StartsWith("Lock", StringComparison.Ordinal) || name.StartsWith("TryLock", StringComparison.Ordinal)
-                || name.StartsWith("Acquire", StringComparison.Ordinal) || name.StartsWith("TryAcquire", StringComparison.Ordinal)))
+        if (space.StartsWith("Nuzantara.Concurrency.Postgres", StringComparison.Ordinal) || space.StartsWith("Medallion.Threading", StringComparison.Ordinal))
         {
             _distributedLocks.Add(invocation);
         }
@@ -223,6 +235,16 @@ internal sealed class SqlFlow
     /// <summary>The transaction <paramref name="site"/> runs in: the one passed with it, else the innermost open region around it.</summary>
     internal TransactionContext ContextOf(SqlSite site)
     {
+        if (!_contexts.TryGetValue(site, out var context))
+        {
+            _contexts[site] = context = FindContext(site);
+        }
+
+        return context;
+    }
+
+    private TransactionContext FindContext(SqlSite site)
+    {
         var passed = site.Transaction ?? (site.CommandLocal is { } command && _commandTransactions.TryGetValue(command, out var assigned) ? assigned : null);
         switch (passed.WithoutConversions())
         {
@@ -237,6 +259,41 @@ internal sealed class SqlFlow
         }
 
         return RegionAround(site.Operation, site.Function) is { } around ? TransactionContext.In(around) : TransactionContext.None;
+    }
+
+    /// <summary>
+    /// The statements (with those of their <c>WITH</c> lists) that read or write a table of this name, in source order:
+    /// rules pair statements through it, so their work grows with the statements of one table, not with all pairs.
+    /// </summary>
+    internal IReadOnlyList<(SqlSite Site, SqlStatement Statement)> StatementsOn(string table)
+    {
+        if (_byTable is null)
+        {
+            _byTable = new Dictionary<string, List<(SqlSite, SqlStatement)>>(StringComparer.Ordinal);
+            foreach (var site in Sites)
+            {
+                foreach (var statement in site.Statements.SelectMany(s => s.WithNested()))
+                {
+                    var names = statement.Sources.Select(t => t.Name);
+                    if (statement.Target is { } target)
+                    {
+                        names = names.Concat(new[] { target.Name });
+                    }
+
+                    foreach (var name in names.Distinct())
+                    {
+                        if (!_byTable.TryGetValue(name, out var list))
+                        {
+                            _byTable[name] = list = new List<(SqlSite, SqlStatement)>();
+                        }
+
+                        list.Add((site, statement));
+                    }
+                }
+            }
+        }
+
+        return _byTable.TryGetValue(table, out var found) ? found : (IReadOnlyList<(SqlSite, SqlStatement)>)Array.Empty<(SqlSite, SqlStatement)>();
     }
 
     /// <summary>The innermost transaction open where <paramref name="operation"/> runs.</summary>
@@ -257,7 +314,7 @@ internal sealed class SqlFlow
 
     /// <summary>A cross-process lock is taken before <paramref name="operation"/> in its body: an advisory lock in SQL or a distributed lock call.</summary>
     internal bool HasCrossProcessLockBefore(IOperation operation, IOperation function)
-        => Sites.Any(s => s.Position < operation.Syntax.SpanStart && s.Function == function && s.Statements.Any(statement => statement.TakesAdvisoryLock))
+        => _advisoryLocks.Any(s => s.Position < operation.Syntax.SpanStart && s.Function == function)
             || _distributedLocks.Any(call => call.Syntax.SpanStart < operation.Syntax.SpanStart && RunsIn(function, FunctionOf(call)));
 
     /// <summary>Where the connection of <paramref name="site"/> comes from.</summary>

@@ -968,19 +968,34 @@ internal static class SqlReader
             return names.ToImmutable();
         }
 
-        // UPDATE [ONLY] name [[AS] alias] SET … [FROM …] [WHERE …] [RETURNING …]
-        private void Update(int i, int to)
+        /// <summary>The table a statement writes: <c>[keyword] [ONLY] name [[AS] alias]</c>; null when there is no name.</summary>
+        private PendingTable? WrittenTable(ref int i, int to, string? keyword)
         {
-            var statement = _statement;
-            statement.Kind = SqlStatementKind.Update;
+            i = keyword is not null && IsWord(i, keyword) ? i + 1 : i;
             i = IsWord(i, "only") ? i + 1 : i;
             if (TableName(i, to, out i) is not { } target)
             {
-                return;
+                return null;
             }
 
             i = Alias(i, to, out var alias);
-            if (!IsWord(i, "set"))
+            return new PendingTable(target.Schema, target.Name, alias, hasLockHint: false);
+        }
+
+        /// <summary>Reads the tail of an <c>UPDATE</c> or <c>DELETE</c> and records its target and sources.</summary>
+        private void Written(PendingTable target, int tail, int to)
+        {
+            var pending = new List<PendingTable> { target };
+            var conditions = WriteTail(tail, to, pending);
+            _statement.Target = target.Complete(isTopLevel: true, conditions.Keys);
+            _sources.AddRange(pending.Skip(1).Select(table => table.Complete(isTopLevel: true, conditions.Keys)));
+        }
+
+        // UPDATE [ONLY] name [[AS] alias] SET … [FROM …] [WHERE …] [RETURNING …]
+        private void Update(int i, int to)
+        {
+            _statement.Kind = SqlStatementKind.Update;
+            if (WrittenTable(ref i, to, keyword: null) is not { } target || !IsWord(i, "set"))
             {
                 return;
             }
@@ -991,30 +1006,18 @@ internal static class SqlReader
                 setEnd = _t[setEnd].IsPunctuation("(") ? Match(setEnd, to) + 1 : setEnd + 1;
             }
 
-            Assignments(i + 1, setEnd, target.Name, alias);
-            var pending = new List<PendingTable> { new(target.Schema, target.Name, alias, hasLockHint: false) };
-            var conditions = WriteTail(setEnd, to, pending);
-            statement.Target = pending[0].Complete(isTopLevel: true, conditions.Keys);
-            _sources.AddRange(pending.Skip(1).Select(table => table.Complete(isTopLevel: true, conditions.Keys)));
+            Assignments(i + 1, setEnd, target.Name, target.Alias);
+            Written(target, setEnd, to);
         }
 
         // DELETE FROM [ONLY] name [[AS] alias] [USING …] [WHERE …] [RETURNING …]
         private void Delete(int i, int to)
         {
-            var statement = _statement;
-            statement.Kind = SqlStatementKind.Delete;
-            i = IsWord(i, "from") ? i + 1 : i;
-            i = IsWord(i, "only") ? i + 1 : i;
-            if (TableName(i, to, out i) is not { } target)
+            _statement.Kind = SqlStatementKind.Delete;
+            if (WrittenTable(ref i, to, "from") is { } target)
             {
-                return;
+                Written(target, i, to);
             }
-
-            i = Alias(i, to, out var alias);
-            var pending = new List<PendingTable> { new(target.Schema, target.Name, alias, hasLockHint: false) };
-            var conditions = WriteTail(i, to, pending);
-            statement.Target = pending[0].Complete(isTopLevel: true, conditions.Keys);
-            _sources.AddRange(pending.Skip(1).Select(table => table.Complete(isTopLevel: true, conditions.Keys)));
         }
 
         /// <summary>The <c>FROM</c>/<c>USING</c>, <c>WHERE</c> and <c>RETURNING</c> of an <c>UPDATE</c> or <c>DELETE</c>.</summary>
@@ -1099,16 +1102,13 @@ internal static class SqlReader
         // MERGE INTO name [[AS] alias] USING source ON … WHEN …
         private void Merge(int i, int to)
         {
-            var statement = _statement;
-            statement.Kind = SqlStatementKind.Merge;
-            i = IsWord(i, "into") ? i + 1 : i;
-            if (TableName(i, to, out i) is not { } target)
+            _statement.Kind = SqlStatementKind.Merge;
+            if (WrittenTable(ref i, to, "into") is not { } target)
             {
                 return;
             }
 
-            i = Alias(i, to, out var alias);
-            statement.Target = new SqlTable(target.Schema, target.Name, alias, isTopLevel: true, isNullable: false, hasLockHint: false, ImmutableArray<string>.Empty);
+            _statement.Target = target.Complete(isTopLevel: true, new List<(string?, string)>());
             if (IsWord(i, "using"))
             {
                 var pending = new List<PendingTable>();
