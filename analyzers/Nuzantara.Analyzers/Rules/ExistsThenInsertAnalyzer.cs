@@ -111,14 +111,16 @@ public sealed class ExistsThenInsertAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
+            // A probe looks up a key; a query that lists rows (ORDER BY without LIMIT 1) loads data, such as a history to append to.
             var table = statement.Sources.FirstOrDefault(t => t.Matches(target) && !t.KeyColumns.IsEmpty);
-            var keys = table is null ? ImmutableArray<string>.Empty : insert.InsertColumns.IsEmpty ? table.KeyColumns : table.KeyColumns.Where(insert.InsertColumns.Contains).ToImmutableArray();
-            if (table is null || keys.IsEmpty)
+            if (table is null
+                || (statement.HasOrderBy && !statement.LimitsToOneRow)
+                || !(insert.InsertColumns.IsEmpty || table.KeyColumns.All(insert.InsertColumns.Contains)))
             {
                 continue;
             }
 
-            return IsProtected(flow, site, insertSite, target, defaultIsolation) ? null : new Probe(site, statement, table, keys);
+            return IsProtected(flow, site, insertSite, target, defaultIsolation) ? null : new Probe(site, statement, table, table.KeyColumns);
         }
 
         return null;

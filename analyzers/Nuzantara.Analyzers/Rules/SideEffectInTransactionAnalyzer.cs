@@ -42,7 +42,8 @@ public sealed class SideEffectInTransactionAnalyzer : DiagnosticAnalyzer
         foreach (var invocation in flow.Invocations)
         {
             if (SideEffects.Classify(invocation, flow.Apis, flow.Locals) is not { } kind
-                || flow.RegionAround(invocation) is not { } region)
+                || flow.RegionAround(invocation) is not { } region
+                || (kind == SideEffectKind.Message && RelaysAnOutbox(flow, region)))
             {
                 continue;
             }
@@ -58,6 +59,14 @@ public sealed class SideEffectInTransactionAnalyzer : DiagnosticAnalyzer
                 consequence));
         }
     }
+
+    /// <summary>
+    /// The transaction reads an outbox table: it is the relay that delivers committed outbox rows, and publishing them
+    /// before it marks them sent is how at-least-once delivery works (a rollback only means they are sent again).
+    /// </summary>
+    private static bool RelaysAnOutbox(SqlFlow flow, TransactionRegion region)
+        => flow.Sites.Any(site => region.Contains(site.Operation, site.Function)
+            && site.Statements.Any(s => s.Kind == SqlStatementKind.Select && s.Sources.Any(t => t.Name.IndexOf("outbox", StringComparison.OrdinalIgnoreCase) >= 0)));
 
     /// <summary>The call without its arguments: <c>_bus.PublishAsync</c>, <c>Task.Run</c>.</summary>
     private static string Name(IInvocationOperation invocation)

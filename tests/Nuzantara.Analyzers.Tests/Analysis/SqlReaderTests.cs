@@ -342,6 +342,21 @@ public sealed class SqlReaderTests
         Assert.Equal(setOperation, statement.HasSetOperation);
     }
 
+    [Theory]
+    [InlineData("SELECT * FROM t WHERE k = @k", false, false)]
+    [InlineData("SELECT * FROM t WHERE k = @k ORDER BY created DESC", true, false)]
+    [InlineData("SELECT * FROM t WHERE k = @k ORDER BY created DESC LIMIT 1", true, true)]
+    [InlineData("SELECT * FROM t ORDER BY id FETCH FIRST ROW ONLY", true, true)]
+    [InlineData("SELECT * FROM t ORDER BY id LIMIT 10", true, false)]
+    [InlineData("SELECT * FROM t WHERE id IN (SELECT id FROM u ORDER BY x LIMIT 1)", false, false)]
+    public void OrderingAndSingleRowLimits_AreNoted(string sql, bool orderBy, bool oneRow)
+    {
+        var statement = Single(sql);
+
+        Assert.Equal(orderBy, statement.HasOrderBy);
+        Assert.Equal(oneRow, statement.LimitsToOneRow);
+    }
+
     [Fact]
     public void Insert_ReadsTargetColumnsAndReturning()
     {

@@ -521,6 +521,33 @@ public sealed class ExistsThenInsertAnalyzerTests
             """);
     }
 
+    [Fact]
+    public async Task LoadingRowsToAppendTo_AndProbesOnOtherKeys_AreQuiet()
+    {
+        await VerifyAsync("""
+            using System.Data;
+            using System.Linq;
+            using System.Threading.Tasks;
+            using Dapper;
+
+            public sealed class Chat(IDbConnection connection)
+            {
+                public async Task<string[]> ReplyAsync(long session, string body)
+                {
+                    var history = (await connection.QueryAsync<string>("SELECT body FROM messages WHERE session_id = @session ORDER BY seq", new { session })).ToArray();
+                    await connection.ExecuteAsync("INSERT INTO messages (session_id, body) VALUES (@session, @body)", new { session, body });
+                    return history;
+                }
+
+                public async Task InviteAsync(long team, long user, string email)
+                {
+                    var member = await connection.ExecuteScalarAsync<long?>("SELECT id FROM invites WHERE team_id = @team AND user_id = @user", new { team, user });
+                    await connection.ExecuteAsync("INSERT INTO invites (team_id, email) VALUES (@team, @email)", new { team, email });
+                }
+            }
+            """);
+    }
+
     // ---- Code fix ------------------------------------------------------------------------------------------------
 
     [Fact]
@@ -616,6 +643,88 @@ public sealed class ExistsThenInsertAnalyzerTests
             """",
             null,
             Nz3004());
+    }
+
+    [Fact]
+    public async Task Fix_KeepsEscapesVerbatimQuotesAndInterpolatedRawStrings()
+    {
+        await VerifyFixAsync(
+            """"
+            using System.Data;
+            using Dapper;
+
+            public sealed class Notes(IDbConnection connection)
+            {
+                private const int Limit = 5;
+
+                public void Escaped(long k)
+                {
+                    if (connection.ExecuteScalar<int?>({|#1:"SELECT 1 FROM a WHERE k = @k"|}, new { k }) is null)
+                    {
+                        connection.Execute({|#0:"INSERT INTO a (k, title) VALUES (@k, 'say \"hi\"\\t')\n"|}, new { k });
+                    }
+                }
+
+                public void Verbatim(long k)
+                {
+                    if (connection.ExecuteScalar<int?>({|#3:"SELECT 1 FROM b WHERE k = @k"|}, new { k }) is null)
+                    {
+                        connection.Execute({|#2:@"INSERT INTO b (k, label) VALUES (@k, 'say ""hi""')"|}, new { k });
+                    }
+                }
+
+                public void Interpolated(long k)
+                {
+                    if (connection.ExecuteScalar<int?>({|#5:"SELECT 1 FROM c WHERE k = @k"|}, new { k }) is null)
+                    {
+                        connection.Execute({|#4:$"""
+                            INSERT INTO c (k, n)
+                            VALUES (@k, {Limit}) -- at most
+                            """|}, new { k });
+                    }
+                }
+            }
+            """",
+            """"
+            using System.Data;
+            using Dapper;
+
+            public sealed class Notes(IDbConnection connection)
+            {
+                private const int Limit = 5;
+
+                public void Escaped(long k)
+                {
+                    if (connection.ExecuteScalar<int?>("SELECT 1 FROM a WHERE k = @k", new { k }) is null)
+                    {
+                        connection.Execute("INSERT INTO a (k, title) VALUES (@k, 'say \"hi\"\\t') ON CONFLICT DO NOTHING\n", new { k });
+                    }
+                }
+
+                public void Verbatim(long k)
+                {
+                    if (connection.ExecuteScalar<int?>("SELECT 1 FROM b WHERE k = @k", new { k }) is null)
+                    {
+                        connection.Execute(@"INSERT INTO b (k, label) VALUES (@k, 'say ""hi""') ON CONFLICT DO NOTHING", new { k });
+                    }
+                }
+
+                public void Interpolated(long k)
+                {
+                    if (connection.ExecuteScalar<int?>("SELECT 1 FROM c WHERE k = @k", new { k }) is null)
+                    {
+                        connection.Execute($"""
+                            INSERT INTO c (k, n)
+                            VALUES (@k, {Limit}) ON CONFLICT DO NOTHING -- at most
+                            """, new { k });
+                    }
+                }
+            }
+            """",
+            null,
+            Nz3004(),
+            Nz3004(2, 3),
+            Nz3004(4, 5));
     }
 
     [Fact]

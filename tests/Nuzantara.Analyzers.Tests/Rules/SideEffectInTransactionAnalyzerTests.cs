@@ -450,6 +450,41 @@ public sealed class SideEffectInTransactionAnalyzerTests
     }
 
     [Fact]
+    public async Task OutboxRelay_PublishingTheRowsItLocked_IsQuiet()
+    {
+        await VerifyAsync("""
+            using System.Collections.Generic;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Npgsql;
+
+            public sealed class OutboxRelay(NpgsqlDataSource dataSource, IEventBus bus)
+            {
+                public async Task RelayAsync(CancellationToken cancellationToken)
+                {
+                    await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                    await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+                    await using var pending = new NpgsqlCommand("SELECT id, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED", connection, tx);
+                    var sent = new List<long>();
+                    await using (var reader = await pending.ExecuteReaderAsync(cancellationToken))
+                    {
+                        while (await reader.ReadAsync(cancellationToken))
+                        {
+                            await bus.PublishAsync(reader.GetString(1), cancellationToken);
+                            sent.Add(reader.GetInt64(0));
+                        }
+                    }
+
+                    await using var mark = new NpgsqlCommand("UPDATE outbox SET sent_at = now() WHERE id = ANY(@ids)", connection, tx);
+                    mark.Parameters.AddWithValue("ids", sent.ToArray());
+                    await mark.ExecuteNonQueryAsync(cancellationToken);
+                    await tx.CommitAsync(cancellationToken);
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task EffectInAnotherMethodCalledAfterCommit_IsQuiet()
     {
         await VerifyAsync("""

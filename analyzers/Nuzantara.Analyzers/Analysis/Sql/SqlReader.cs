@@ -340,6 +340,15 @@ internal static class SqlReader
                     case "group" or "having":
                         statement.HasGroupBy |= topLevel;
                         break;
+                    case "order" when topLevel && IsWord(i + 1, "by"):
+                        statement.HasOrderBy = true;
+                        break;
+                    case "limit" when topLevel && i + 1 < to && _t[i + 1] is { Kind: SqlTokenKind.Number, Value: "1" }:
+                        statement.LimitsToOneRow = true;
+                        break;
+                    case "fetch" when topLevel && (IsWord(i + 1, "first") || IsWord(i + 1, "next")) && (IsWord(i + 2, "row") || (i + 2 < to && _t[i + 2] is { Kind: SqlTokenKind.Number, Value: "1" })):
+                        statement.LimitsToOneRow = true;
+                        break;
                     case "over":
                         statement.HasWindow |= topLevel;
                         break;

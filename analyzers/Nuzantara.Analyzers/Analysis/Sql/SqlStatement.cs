@@ -168,6 +168,12 @@ internal sealed class SqlStatement
 
     internal bool HasWindow { get; set; }
 
+    /// <summary>A top-level <c>ORDER BY</c>: the query lists rows.</summary>
+    internal bool HasOrderBy { get; set; }
+
+    /// <summary><c>LIMIT 1</c> or <c>FETCH FIRST [1] ROW ONLY</c> at the top level.</summary>
+    internal bool LimitsToOneRow { get; set; }
+
     /// <summary>A <c>NOT EXISTS (…)</c> condition anywhere in the statement.</summary>
     internal bool HasNotExists { get; set; }
 
