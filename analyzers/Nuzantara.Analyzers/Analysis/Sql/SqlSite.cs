@@ -50,7 +50,7 @@ internal sealed class SqlSite
     /// <summary>The statement the site's text is about, for messages: collapsed and shortened.</summary>
     internal static string Describe(SqlStatement statement)
     {
-        const int Limit = 80;
+        const int Limit = 120;
         return statement.Text.Length <= Limit ? statement.Text : statement.Text.Substring(0, Limit - 1).TrimEnd() + "…";
     }
 }
