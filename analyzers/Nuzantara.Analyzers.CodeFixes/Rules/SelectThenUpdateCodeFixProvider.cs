@@ -235,19 +235,10 @@ public sealed class SelectThenUpdateCodeFixProvider : DocumentFixProvider
 
         private static SyntaxNode LastUse(SqlSite write, SqlFlow flow)
         {
-            SyntaxNode last = write.Operation.Syntax;
-            if (write.CommandLocal is { } command)
-            {
-                foreach (var reference in flow.Invocations.Select(i => i.Instance).OfType<ILocalReferenceOperation>())
-                {
-                    if (SymbolEqualityComparer.Default.Equals(reference.Local, command) && reference.Syntax.SpanStart > last.SpanStart)
-                    {
-                        last = reference.Syntax;
-                    }
-                }
-            }
-
-            return last;
+            var calls = write.CommandLocal is { } command ? flow.CallsOn(command) : Array.Empty<IInvocationOperation>();
+            return calls.Count > 0 && calls[calls.Count - 1].Syntax.SpanStart > write.Operation.Syntax.SpanStart
+                ? calls[calls.Count - 1].Syntax
+                : write.Operation.Syntax;
         }
 
         /// <summary>A jump out of the last statement would skip the commit, and the transaction would roll the write back.</summary>

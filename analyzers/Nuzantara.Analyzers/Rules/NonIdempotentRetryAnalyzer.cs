@@ -3,6 +3,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
+using Nuzantara.Analyzers.Analysis;
 using Nuzantara.Analyzers.Analysis.Sql;
 
 namespace Nuzantara.Analyzers.Rules;
@@ -39,9 +40,17 @@ public sealed class NonIdempotentRetryAnalyzer : DiagnosticAnalyzer
         foreach (var site in flow.Sites)
         {
             var insert = site.Statements.SelectMany(s => s.WithNested()).FirstOrDefault(IsNonIdempotentInsert);
-            if (insert is null
-                || RetryAround(site.Operation, flow.Apis) is not { } retry
-                || SqlAnalysis.HandlesUniqueViolation(site.Operation.Syntax))
+            if (insert is null)
+            {
+                continue;
+            }
+
+            // A command created before the retry and executed inside it is retried all the same.
+            var retry = RunsOf(site, flow)
+                .Where(run => !SqlAnalysis.HandlesUniqueViolation(run.Syntax))
+                .Select(run => RetryAround(run, flow.Apis))
+                .FirstOrDefault(found => found is not null);
+            if (retry is null || SqlAnalysis.HandlesUniqueViolation(site.Operation.Syntax))
             {
                 continue;
             }
@@ -53,6 +62,24 @@ public sealed class NonIdempotentRetryAnalyzer : DiagnosticAnalyzer
                 SqlSite.Describe(insert),
                 insert.Target!.ToString(),
                 retry.Description));
+        }
+    }
+
+    /// <summary>Where the site's SQL runs: the call that receives it, and the <c>Execute*</c> calls of its command.</summary>
+    private static IEnumerable<IOperation> RunsOf(SqlSite site, SqlFlow flow)
+    {
+        yield return site.Operation;
+        if (site.CommandLocal is not { } command)
+        {
+            yield break;
+        }
+
+        foreach (var invocation in flow.CallsOn(command))
+        {
+            if (invocation.TargetMethod.Name.StartsWith("Execute", StringComparison.Ordinal))
+            {
+                yield return invocation;
+            }
         }
     }
 

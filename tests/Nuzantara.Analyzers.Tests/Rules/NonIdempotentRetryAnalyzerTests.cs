@@ -254,6 +254,38 @@ public sealed class NonIdempotentRetryAnalyzerTests
             Nz4002());
     }
 
+    [Fact]
+    public async Task CommandCreatedBeforeTheLoop_AndExecutedInIt_Reports()
+    {
+        await VerifyAsync("""
+            using System;
+            using System.Threading.Tasks;
+            using Npgsql;
+
+            public sealed class Metrics(NpgsqlConnection connection)
+            {
+                public async Task RecordAsync(string name, double value)
+                {
+                    await using var insert = new NpgsqlCommand({|#0:"INSERT INTO samples (name, value) VALUES (@name, @value)"|}, connection);
+                    insert.Parameters.AddWithValue("name", name);
+                    insert.Parameters.AddWithValue("value", value);
+                    for (var attempt = 0; attempt < 3; attempt++)
+                    {
+                        {|#1:try
+                        {
+                            await insert.ExecuteNonQueryAsync();
+                            break;
+                        }
+                        catch (TimeoutException)
+                        {
+                        }|}
+                    }
+                }
+            }
+            """,
+            Nz4002());
+    }
+
     // ---- Stays quiet ---------------------------------------------------------------------------------------------
 
     [Fact]

@@ -24,7 +24,7 @@ internal static class SqlAnalysis
             {
                 foreach (var body in block.OperationBlocks)
                 {
-                    var flow = SqlFlow.Build(body, apis);
+                    var flow = SqlFlow.For(body, apis);
                     if (!flow.IsEmpty)
                     {
                         analyze(block, flow);

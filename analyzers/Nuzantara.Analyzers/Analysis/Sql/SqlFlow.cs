@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -34,7 +35,14 @@ internal sealed class SqlFlow
     private readonly List<IOperation> _distributedLocks = new();
     private readonly List<SqlSite> _advisoryLocks = new();
     private readonly Dictionary<SqlSite, TransactionContext> _contexts = new();
-    private Dictionary<string, List<(SqlSite Site, SqlStatement Statement)>>? _byTable;
+    private readonly Dictionary<string, List<(SqlSite Site, SqlStatement Statement)>> _byTable = new(StringComparer.Ordinal);
+    private readonly Dictionary<ILocalSymbol, List<IInvocationOperation>> _commandCalls = new(SymbolEqualityComparer.Default);
+
+    /// <summary>
+    /// The flows of the bodies being analyzed, shared by the four SQL rules so that each body is read once. Keyed weakly
+    /// by the body's operation, which the analyzer driver hands to every analyzer, so nothing outlives its compilation.
+    /// </summary>
+    private static readonly ConditionalWeakTable<IOperation, SqlFlow> Shared = new();
 
     private SqlFlow(SqlApis apis, LocalValues locals)
     {
@@ -56,6 +64,14 @@ internal sealed class SqlFlow
 
     internal bool IsEmpty => Sites.Count == 0 && Regions.Count == 0;
 
+    /// <summary>The flow of <paramref name="body"/>, read once for all the rules that ask for it.</summary>
+    internal static SqlFlow For(IOperation body, SqlApis apis)
+        => Shared.GetValue(body, key => Build(key, apis));
+
+    /// <summary>
+    /// Reads a body. The flow is complete when this returns and is only read afterwards, so analyzers running
+    /// concurrently can share it.
+    /// </summary>
     internal static SqlFlow Build(IOperation body, SqlApis apis)
     {
         var operations = body.DescendantsAndSelf().ToList();
@@ -74,6 +90,7 @@ internal sealed class SqlFlow
         flow.Sites.Sort((a, b) => a.Position.CompareTo(b.Position));
         flow.Regions.Sort((a, b) => a.BeginStatement.SpanStart.CompareTo(b.BeginStatement.SpanStart));
         flow.AttachEnds();
+        flow.Index();
         return flow;
     }
 
@@ -233,15 +250,7 @@ internal sealed class SqlFlow
     }
 
     /// <summary>The transaction <paramref name="site"/> runs in: the one passed with it, else the innermost open region around it.</summary>
-    internal TransactionContext ContextOf(SqlSite site)
-    {
-        if (!_contexts.TryGetValue(site, out var context))
-        {
-            _contexts[site] = context = FindContext(site);
-        }
-
-        return context;
-    }
+    internal TransactionContext ContextOf(SqlSite site) => _contexts[site];
 
     private TransactionContext FindContext(SqlSite site)
     {
@@ -266,34 +275,51 @@ internal sealed class SqlFlow
     /// rules pair statements through it, so their work grows with the statements of one table, not with all pairs.
     /// </summary>
     internal IReadOnlyList<(SqlSite Site, SqlStatement Statement)> StatementsOn(string table)
+        => _byTable.TryGetValue(table, out var found) ? found : Array.Empty<(SqlSite, SqlStatement)>();
+
+    /// <summary>The calls made on a command local (<c>command.ExecuteNonQueryAsync()</c>…), in source order.</summary>
+    internal IReadOnlyList<IInvocationOperation> CallsOn(ILocalSymbol command)
+        => _commandCalls.TryGetValue(command, out var found) ? found : Array.Empty<IInvocationOperation>();
+
+    /// <summary>Everything rules look up repeatedly, computed once: statements by table, contexts, calls on commands.</summary>
+    private void Index()
     {
-        if (_byTable is null)
+        var commands = new HashSet<ILocalSymbol>(Sites.Select(s => s.CommandLocal).OfType<ILocalSymbol>(), SymbolEqualityComparer.Default);
+        foreach (var invocation in Invocations)
         {
-            _byTable = new Dictionary<string, List<(SqlSite, SqlStatement)>>(StringComparer.Ordinal);
-            foreach (var site in Sites)
+            if (invocation.Instance.WithoutConversions() is ILocalReferenceOperation { Local: var local } && commands.Contains(local))
             {
-                foreach (var statement in site.Statements.SelectMany(s => s.WithNested()))
+                if (!_commandCalls.TryGetValue(local, out var calls))
                 {
-                    var names = statement.Sources.Select(t => t.Name);
-                    if (statement.Target is { } target)
-                    {
-                        names = names.Concat(new[] { target.Name });
-                    }
-
-                    foreach (var name in names.Distinct())
-                    {
-                        if (!_byTable.TryGetValue(name, out var list))
-                        {
-                            _byTable[name] = list = new List<(SqlSite, SqlStatement)>();
-                        }
-
-                        list.Add((site, statement));
-                    }
+                    _commandCalls[local] = calls = new List<IInvocationOperation>();
                 }
+
+                calls.Add(invocation);
             }
         }
 
-        return _byTable.TryGetValue(table, out var found) ? found : (IReadOnlyList<(SqlSite, SqlStatement)>)Array.Empty<(SqlSite, SqlStatement)>();
+        foreach (var site in Sites)
+        {
+            _contexts[site] = FindContext(site);
+            foreach (var statement in site.Statements.SelectMany(s => s.WithNested()))
+            {
+                var names = statement.Sources.Select(t => t.Name);
+                if (statement.Target is { } target)
+                {
+                    names = names.Concat(new[] { target.Name });
+                }
+
+                foreach (var name in names.Distinct())
+                {
+                    if (!_byTable.TryGetValue(name, out var list))
+                    {
+                        _byTable[name] = list = new List<(SqlSite, SqlStatement)>();
+                    }
+
+                    list.Add((site, statement));
+                }
+            }
+        }
     }
 
     /// <summary>The innermost transaction open where <paramref name="operation"/> runs.</summary>
