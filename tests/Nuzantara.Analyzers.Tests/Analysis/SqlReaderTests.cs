@@ -342,6 +342,18 @@ public sealed class SqlReaderTests
         Assert.Equal(setOperation, statement.HasSetOperation);
     }
 
+    [Fact]
+    public void SelectList_NamesItsColumns_AndNotesStars()
+    {
+        var named = Single("SELECT a.balance, status AS s, lower(email) FROM accounts a WHERE a.id = @id");
+        var star = Single("SELECT o.*, count(*) OVER () FROM orders o");
+
+        Assert.Equal("balance,status,email", Join(named.SelectColumns));
+        Assert.False(named.SelectsAll);
+        Assert.True(star.SelectsAll);
+        Assert.False(Single("SELECT count(*) FROM orders").SelectsAll);
+    }
+
     [Theory]
     [InlineData("SELECT * FROM t WHERE k = @k", false, false)]
     [InlineData("SELECT * FROM t WHERE k = @k ORDER BY created DESC", true, false)]
