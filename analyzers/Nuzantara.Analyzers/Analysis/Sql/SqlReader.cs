@@ -293,9 +293,7 @@ internal static class SqlReader
                 var token = _t[i];
                 if (token.IsPunctuation("("))
                 {
-                    var close = Match(i, to);
-                    Nested(i, Math.Min(close + 1, to));
-                    i = close + 1;
+                    i = Group(i, to);
                     continue;
                 }
 
@@ -485,9 +483,7 @@ internal static class SqlReader
 
                 if (IsPunctuation(i, "("))
                 {
-                    var close = Match(i, to);
-                    Nested(i, Math.Min(close + 1, to));
-                    i = Alias(close + 1, to, out _);
+                    i = Alias(Group(i, to), to, out _);
                 }
                 else if (i < to && _t[i].IsName && !NotAliases.Contains(_t[i].Value))
                 {
@@ -496,9 +492,7 @@ internal static class SqlReader
                     if (IsPunctuation(afterName, "("))
                     {
                         // A set-returning function such as generate_series(…) or unnest(…).
-                        var close = Match(afterName, to);
-                        Nested(afterName, Math.Min(close + 1, to));
-                        i = Alias(close + 1, to, out _);
+                        i = Alias(Group(afterName, to), to, out _);
                     }
                     else
                     {
@@ -579,9 +573,7 @@ internal static class SqlReader
                 var token = _t[i];
                 if (token.IsPunctuation("("))
                 {
-                    var close = Match(i, to);
-                    Nested(i, Math.Min(close + 1, to));
-                    i = close + 1;
+                    i = Group(i, to);
                     continue;
                 }
 
@@ -1153,6 +1145,14 @@ internal static class SqlReader
 
         private static SqlTable Demote(SqlTable table)
             => table.IsTopLevel ? new SqlTable(table.Schema, table.Name, table.Alias, isTopLevel: false, table.IsNullable, table.HasLockHint, table.KeyColumns) : table;
+
+        /// <summary>Reads the subqueries of the parenthesized group at <paramref name="open"/>; returns the index after it.</summary>
+        private int Group(int open, int to)
+        {
+            var close = Match(open, to);
+            Nested(open, Math.Min(close + 1, to));
+            return close + 1;
+        }
 
         /// <summary>The index of the parenthesis closing the one at <paramref name="open"/>; <paramref name="to"/> when unbalanced.</summary>
         private int Match(int open, int to)
