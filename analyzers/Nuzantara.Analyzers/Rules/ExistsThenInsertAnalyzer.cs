@@ -48,49 +48,52 @@ public sealed class ExistsThenInsertAnalyzer : DiagnosticAnalyzer
         SqlIsolation? defaultIsolation = null;
         foreach (var insertSite in flow.Sites)
         {
-            var statements = insertSite.Statements;
-            for (var index = 0; index < statements.Length; index++)
+            if (insertSite.Statements.SelectMany(s => s.WithNested()).Any(s => s.Kind == SqlStatementKind.Insert))
             {
-                foreach (var insert in statements[index].WithNested())
-                {
-                    if (insert.Kind != SqlStatementKind.Insert || insert.OnConflict != SqlConflictAction.None || insert.Target is not { } target)
-                    {
-                        continue;
-                    }
-
-                    defaultIsolation ??= RuleOptions.DefaultIsolationLevel.GetValue(context.Options.AnalyzerConfigOptionsProvider, insertSite.Operation.Syntax.SyntaxTree);
-                    if (LastProbe(flow, insertSite, insert, target, defaultIsolation.Value) is not { } probe)
-                    {
-                        continue;
-                    }
-
-                    var properties = ImmutableDictionary<string, string?>.Empty.Add(KeyColumnsProperty, string.Join(",", probe.KeyColumns));
-                    if (insert == statements[index])
-                    {
-                        properties = properties.Add(StatementProperty, index.ToString(CultureInfo.InvariantCulture));
-                    }
-
-                    if (probe.Statement.HasAggregate || probe.Statement.HasGroupBy)
-                    {
-                        properties = properties.Add(AggregateProbeProperty, "true");
-                    }
-
-                    var lockNote = probe.Statement.Locks(probe.Table) ? " (the probe's row lock does not prevent it)" : string.Empty;
-                    context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptor,
-                        insertSite.Location,
-                        ImmutableArray.Create(probe.Site.Location),
-                        properties,
-                        SqlSite.Describe(probe.Statement),
-                        target.ToString(),
-                        string.Join(", ", probe.KeyColumns),
-                        SqlSite.Describe(insert),
-                        lockNote));
-                    goto NextSite;
-                }
+                defaultIsolation ??= RuleOptions.DefaultIsolationLevel.GetValue(context.Options.AnalyzerConfigOptionsProvider, insertSite.Operation.Syntax.SyntaxTree);
+                ReportFirst(context, flow, insertSite, defaultIsolation.Value);
             }
+        }
+    }
 
-        NextSite:;
+    /// <summary>Reports the site's first <c>INSERT</c> that an unprotected probe precedes: one diagnostic per site.</summary>
+    private static void ReportFirst(OperationBlockAnalysisContext context, SqlFlow flow, SqlSite insertSite, SqlIsolation defaultIsolation)
+    {
+        var statements = insertSite.Statements;
+        for (var index = 0; index < statements.Length; index++)
+        {
+            foreach (var insert in statements[index].WithNested())
+            {
+                if (insert.Kind != SqlStatementKind.Insert || insert.OnConflict != SqlConflictAction.None || insert.Target is not { } target
+                    || LastProbe(flow, insertSite, insert, target, defaultIsolation) is not { } probe)
+                {
+                    continue;
+                }
+
+                var properties = ImmutableDictionary<string, string?>.Empty.Add(KeyColumnsProperty, string.Join(",", probe.KeyColumns));
+                if (insert == statements[index])
+                {
+                    properties = properties.Add(StatementProperty, index.ToString(CultureInfo.InvariantCulture));
+                }
+
+                if (probe.Statement.HasAggregate || probe.Statement.HasGroupBy)
+                {
+                    properties = properties.Add(AggregateProbeProperty, "true");
+                }
+
+                var lockNote = probe.Statement.Locks(probe.Table) ? " (the probe's row lock does not prevent it)" : string.Empty;
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptor,
+                    insertSite.Location,
+                    ImmutableArray.Create(probe.Site.Location),
+                    properties,
+                    SqlSite.Describe(probe.Statement),
+                    target.ToString(),
+                    string.Join(", ", probe.KeyColumns),
+                    SqlSite.Describe(insert),
+                    lockNote));
+                return;
+            }
         }
     }
 

@@ -60,44 +60,53 @@ public sealed class SelectThenUpdateAnalyzer : DiagnosticAnalyzer
         SqlIsolation? defaultIsolation = null;
         foreach (var read in flow.Sites)
         {
-            for (var index = 0; index < read.Statements.Length; index++)
+            if (read.Statements.Any(s => s.Kind == SqlStatementKind.Select))
             {
-                var select = read.Statements[index];
-                if (select.Kind != SqlStatementKind.Select)
+                defaultIsolation ??= RuleOptions.DefaultIsolationLevel.GetValue(context.Options.AnalyzerConfigOptionsProvider, read.Operation.Syntax.SyntaxTree);
+                ReportFirst(context, flow, read, defaultIsolation.Value);
+            }
+        }
+    }
+
+    /// <summary>Reports the site's first <c>SELECT</c> whose table a later statement writes unprotected: one diagnostic per site.</summary>
+    private static void ReportFirst(OperationBlockAnalysisContext context, SqlFlow flow, SqlSite read, SqlIsolation defaultIsolation)
+    {
+        for (var index = 0; index < read.Statements.Length; index++)
+        {
+            var select = read.Statements[index];
+            if (select.Kind != SqlStatementKind.Select)
+            {
+                continue;
+            }
+
+            foreach (var table in select.Sources.Where(t => t.IsTopLevel))
+            {
+                if (FirstUnprotectedWrite(flow, read, select, table, defaultIsolation) is not { } finding)
                 {
                     continue;
                 }
 
-                defaultIsolation ??= RuleOptions.DefaultIsolationLevel.GetValue(context.Options.AnalyzerConfigOptionsProvider, read.Operation.Syntax.SyntaxTree);
-                foreach (var table in select.Sources.Where(t => t.IsTopLevel))
-                {
-                    if (FirstUnprotectedWrite(flow, read, select, table, defaultIsolation.Value) is { } finding)
-                    {
-                        var properties = ImmutableDictionary<string, string?>.Empty
-                            .Add(StatementProperty, index.ToString(CultureInfo.InvariantCulture))
-                            .Add(TableProperty, table.Reference)
-                            .Add(FixProperty, finding.Fix);
-                        context.ReportDiagnostic(Diagnostic.Create(
-                            Descriptor,
-                            read.Location,
-                            ImmutableArray.Create(finding.Write.Location),
-                            properties,
-                            SqlSite.Describe(select),
-                            table.ToString(),
-                            finding.Reason,
-                            SqlSite.Describe(finding.Statement)));
-                        goto NextSite;
-                    }
-                }
+                var properties = ImmutableDictionary<string, string?>.Empty
+                    .Add(StatementProperty, index.ToString(CultureInfo.InvariantCulture))
+                    .Add(TableProperty, table.Reference)
+                    .Add(FixProperty, finding.Fix);
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptor,
+                    read.Location,
+                    ImmutableArray.Create(finding.Write.Location),
+                    properties,
+                    SqlSite.Describe(select),
+                    table.ToString(),
+                    finding.Reason,
+                    SqlSite.Describe(finding.Statement)));
+                return;
             }
-
-        NextSite:;
         }
     }
 
     private static Finding? FirstUnprotectedWrite(SqlFlow flow, SqlSite read, SqlStatement select, SqlTable table, SqlIsolation defaultIsolation)
     {
-        TransactionContext? readContext = null;
+        var readContext = flow.ContextOf(read);
         foreach (var (write, statement) in flow.StatementsOn(table.Name))
         {
             if (!SqlAnalysis.RunInSequence(read, write)
@@ -109,8 +118,7 @@ public sealed class SelectThenUpdateAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            readContext ??= flow.ContextOf(read);
-            if (Check(flow, read, select, table, write, readContext.Value, defaultIsolation) is { } finding)
+            if (Check(flow, read, select, table, write, readContext, defaultIsolation) is { } finding)
             {
                 return new Finding(write, statement, finding.Reason, finding.Fix);
             }
