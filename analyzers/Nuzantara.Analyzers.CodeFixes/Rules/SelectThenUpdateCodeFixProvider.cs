@@ -134,7 +134,8 @@ public sealed class SelectThenUpdateCodeFixProvider : DocumentFixProvider
             var first = Declaration(read, block) is { } declaration && declaration.SpanStart < readStatement.SpanStart ? declaration : readStatement;
             var lastUse = LastUse(write, flow);
             var last = block.Statements.FirstOrDefault(s => s.Span.Contains(lastUse.Span));
-            if (last is null || last.SpanStart < first.SpanStart || LeavesEarly(last) || OpensLater(flow, connection.Symbol, first))
+            if (last is null || last.SpanStart < first.SpanStart || LeavesEarly(last) || OpensLater(flow, connection.Symbol, first)
+                || LeavesAfterAWrite(flow, block, first, last))
             {
                 return null;
             }
@@ -170,13 +171,14 @@ public sealed class SelectThenUpdateCodeFixProvider : DocumentFixProvider
             var assignments = new List<(StatementSyntax, string)>();
             foreach (var site in flow.Sites.Where(s => s.Api == SqlApi.NpgsqlCommand && s.Position >= first.SpanStart && s.Position < last.Span.End))
             {
-                if (ConnectionOf(site, flow) is not { } used || !SymbolEqualityComparer.Default.Equals(used.Symbol, connection.Symbol))
+                if (ConnectionOf(site, flow) is not { } used || !SymbolEqualityComparer.Default.Equals(used.Symbol, connection.Symbol)
+                    || site.Transaction is not null || !flow.ContextOf(site).IsNone)
                 {
                     continue;
                 }
 
                 if (site.Operation is IObjectCreationOperation { Syntax: ObjectCreationExpressionSyntax { ArgumentList.Arguments: { Count: 2 } arguments } creation }
-                    && arguments.All(a => a.NameColon is null) && site.Transaction is null)
+                    && arguments.All(a => a.NameColon is null))
                 {
                     creations.Add(creation);
                 }
@@ -246,6 +248,22 @@ public sealed class SelectThenUpdateCodeFixProvider : DocumentFixProvider
             => last is ReturnStatementSyntax
                 || last.DescendantNodesAndSelf(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
                     .Any(n => n is ReturnStatementSyntax or BreakStatementSyntax or ContinueStatementSyntax or GotoStatementSyntax or YieldStatementSyntax);
+
+        /// <summary>
+        /// Code that leaves the span after a write in it (a <c>return</c> or <c>throw</c> between an <c>INSERT</c> and the
+        /// commit) would roll that write back once it runs in a transaction: the fix would change what is stored.
+        /// </summary>
+        private static bool LeavesAfterAWrite(SqlFlow flow, BlockSyntax block, StatementSyntax first, StatementSyntax last)
+        {
+            var span = block.Statements.Where(s => s.SpanStart >= first.SpanStart && s.SpanStart <= last.SpanStart);
+            var jumps = span.SelectMany(s => s.DescendantNodesAndSelf(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+                .Where(n => n is ReturnStatementSyntax or ThrowStatementSyntax or ThrowExpressionSyntax or BreakStatementSyntax or ContinueStatementSyntax or GotoStatementSyntax)
+                .ToList();
+            return jumps.Count > 0
+                && flow.Sites.Any(site => site.Position >= first.SpanStart
+                    && site.Statements.Any(statement => statement.IsWrite)
+                    && jumps.Any(jump => jump.SpanStart > site.Position));
+        }
 
         /// <summary>The connection is opened at or after the span's start: a transaction cannot begin before it.</summary>
         private static bool OpensLater(SqlFlow flow, ISymbol connection, StatementSyntax first)

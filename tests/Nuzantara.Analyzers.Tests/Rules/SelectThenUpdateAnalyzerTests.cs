@@ -1058,9 +1058,27 @@ public sealed class SelectThenUpdateAnalyzerTests
                     var total = await dapper.QuerySingleAsync<int>({|#2:"SELECT sum(used) FROM limits WHERE id = @id"|}, new { id });
                     await dapper.ExecuteAsync({|#3:"UPDATE limits SET used = 0, total = @total WHERE id = @id"|}, new { id, total });
                 }
+
+                // In a transaction the early return would roll the audit row back.
+                public async Task CheckAsync(long id)
+                {
+                    await using var connection = await dataSource.OpenConnectionAsync();
+                    await using var read = new NpgsqlCommand({|#4:"SELECT used FROM limits WHERE id = @id"|}, connection);
+                    var used = (int)(await read.ExecuteScalarAsync())!;
+                    await using var audit = new NpgsqlCommand("INSERT INTO audit (entry) VALUES ('checked')", connection);
+                    await audit.ExecuteNonQueryAsync();
+                    if (used > 10)
+                    {
+                        return;
+                    }
+
+                    await using var write = new NpgsqlCommand({|#5:"UPDATE limits SET used = @used WHERE id = @id"|}, connection);
+                    await write.ExecuteNonQueryAsync();
+                }
             }
             """,
             Nz3003(),
-            Nz3003(2, 3));
+            Nz3003(2, 3),
+            Nz3003(4, 5));
     }
 }
