@@ -104,7 +104,7 @@ public sealed class NonIdempotentRetryAnalyzer : DiagnosticAnalyzer
                     break;
                 case IAnonymousFunctionOperation lambda when CallReceiving(lambda) is { } call && RetryingCall(call, apis) is { } description:
                     return new Retry(description, call.Syntax.GetLocation());
-                case ILoopOperation { LoopKind: LoopKind.While or LoopKind.For } loop when tries.FirstOrDefault(t => IsRetryLoop(loop, t)) is { } retried:
+                case ILoopOperation { LoopKind: LoopKind.While or LoopKind.For } loop when tries.FirstOrDefault(t => IsRetryLoop(loop, t, operation.Syntax.SpanStart)) is { } retried:
                     return new Retry("a retry loop (catch, then try again)", retried.Syntax.GetLocation());
             }
         }
@@ -149,7 +149,7 @@ public sealed class NonIdempotentRetryAnalyzer : DiagnosticAnalyzer
     /// leaves on success (a <c>return</c> or <c>break</c> outside the catches, or a flag the loop condition reads). A
     /// <c>foreach</c> over items with a try/catch per item is not a retry.
     /// </summary>
-    private static bool IsRetryLoop(ILoopOperation loop, ITryOperation tryOperation)
+    private static bool IsRetryLoop(ILoopOperation loop, ITryOperation tryOperation, int insertPosition)
     {
         if (loop.Syntax is not (WhileStatementSyntax or ForStatementSyntax or DoStatementSyntax) || tryOperation.Syntax is not TryStatementSyntax tryStatement)
         {
@@ -166,7 +166,8 @@ public sealed class NonIdempotentRetryAnalyzer : DiagnosticAnalyzer
         var next = tryStatement.Parent is BlockSyntax block && block.Statements.IndexOf(tryStatement) is var index && index + 1 < block.Statements.Count
             ? block.Statements[index + 1]
             : null;
-        var leavesOnSuccess = tryStatement.Block.DescendantNodes().Any(n => n is ReturnStatementSyntax or BreakStatementSyntax && Exits(n, loop.Syntax))
+        // Only an exit after the insert marks its success: `if (job is null) return;` before it is a work loop's end.
+        var leavesOnSuccess = tryStatement.Block.DescendantNodes().Any(n => n is ReturnStatementSyntax or BreakStatementSyntax && n.SpanStart > insertPosition && Exits(n, loop.Syntax))
             || (next is ReturnStatementSyntax or BreakStatementSyntax && Exits(next, loop.Syntax));
         if (leavesOnSuccess)
         {
@@ -182,7 +183,8 @@ public sealed class NonIdempotentRetryAnalyzer : DiagnosticAnalyzer
             _ => null,
         };
         var flags = condition?.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Select(i => i.Identifier.ValueText).ToImmutableHashSet() ?? ImmutableHashSet<string>.Empty;
-        return tryStatement.Block.DescendantNodes().OfType<AssignmentExpressionSyntax>().Any(a => a.Left is IdentifierNameSyntax { Identifier.ValueText: var name } && flags.Contains(name));
+        return tryStatement.Block.DescendantNodes().OfType<AssignmentExpressionSyntax>()
+            .Any(a => a.SpanStart > insertPosition && a.Left is IdentifierNameSyntax { Identifier.ValueText: var name } && flags.Contains(name));
     }
 
     /// <summary>The catch lets the loop go round again: it falls through, or continues this loop.</summary>

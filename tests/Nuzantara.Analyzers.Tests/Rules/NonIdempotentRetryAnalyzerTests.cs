@@ -359,6 +359,40 @@ public sealed class NonIdempotentRetryAnalyzerTests
     }
 
     [Fact]
+    public async Task WorkLoopLeavingWhenTheQueueIsEmpty_IsNotARetry_AndQuiet()
+    {
+        await VerifyAsync("""
+            using System;
+            using System.Collections.Generic;
+            using System.Data;
+            using System.Threading.Tasks;
+            using Dapper;
+
+            public sealed class Worker(IDbConnection connection, Queue<string> jobs)
+            {
+                public async Task DrainAsync()
+                {
+                    while (true)
+                    {
+                        try
+                        {
+                            if (!jobs.TryDequeue(out var job))
+                            {
+                                return;
+                            }
+
+                            await connection.ExecuteAsync("INSERT INTO results (job) VALUES (@job)", new { job });
+                        }
+                        catch (Exception)
+                        {
+                        }
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task LoopsWhoseCatchRethrowsOrLeaves_AreQuiet()
     {
         await VerifyAsync("""
