@@ -46,6 +46,18 @@ public static class RuleIdentifiers
     /// <param name="id">The rule's id, such as <c>NZ1001</c>.</param>
     /// <returns>The page's address.</returns>
     public static string GetHelpUri(string id) => DocumentationRoot + id + ".md";
+
+    /// <summary>SQL <c>SELECT</c> of a table without a row lock, then <c>UPDATE</c>/<c>DELETE</c> of it, outside a serializable transaction.</summary>
+    public const string SelectThenUpdate = "NZ3003";
+
+    /// <summary>SQL key probe, then <c>INSERT</c> into that table without <c>ON CONFLICT</c>.</summary>
+    public const string ExistsThenInsert = "NZ3004";
+
+    /// <summary>HTTP call, message publish, cache write or background work inside a database transaction, before it commits.</summary>
+    public const string SideEffectInTransaction = "NZ4001";
+
+    /// <summary>Retry loop or retry policy around an <c>INSERT</c> with no <c>ON CONFLICT</c> and no idempotency key.</summary>
+    public const string NonIdempotentRetry = "NZ4002";
 }
 
 /// <summary>The categories rules are filed under.</summary>

@@ -37,8 +37,28 @@ internal static class TestReferences
         references.Add(MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection).Assembly.Location));
         references.Add(MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Hosting.BackgroundService).Assembly.Location));
         references.Add(MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location));
+        references.AddRange(DataAccessAssemblies().Select(assembly => (MetadataReference)MetadataReference.CreateFromFile(assembly.Location)));
         return references;
     }
+
+    /// <summary>
+    /// The data-access libraries the SQL rules (NZ3003, NZ3004, NZ4001, NZ4002) read: Npgsql, Dapper, EF Core's relational
+    /// raw SQL, the cache abstractions and Polly, plus the assemblies their public signatures mention.
+    /// </summary>
+    private static IEnumerable<System.Reflection.Assembly> DataAccessAssemblies() =>
+    [
+        typeof(Npgsql.NpgsqlCommand).Assembly,
+        typeof(Dapper.SqlMapper).Assembly,
+        typeof(Microsoft.EntityFrameworkCore.DbContext).Assembly,
+        typeof(Microsoft.EntityFrameworkCore.RelationalQueryableExtensions).Assembly,
+        typeof(Microsoft.EntityFrameworkCore.DbFunctionAttribute).Assembly,
+        typeof(Microsoft.Extensions.Caching.Distributed.IDistributedCache).Assembly,
+        typeof(Microsoft.Extensions.Caching.Memory.MemoryCache).Assembly,
+        typeof(Microsoft.Extensions.Primitives.StringValues).Assembly,
+        typeof(Microsoft.Extensions.Options.IOptions<>).Assembly,
+        typeof(Polly.Policy).Assembly,
+        typeof(Polly.ResiliencePipeline).Assembly,
+    ];
 
     private static string[] FrameworkReferencePaths()
     {
