@@ -63,6 +63,9 @@ public sealed class KeyedAsyncLock<TKey> : IKeyedAsyncLock<TKey>
     /// <summary>How many acquisitions are waiting at this moment, over all keys.</summary>
     public int Waiters => (int)_table.Waiters;
 
+    /// <summary>States in the table, in use or idle and retained for the lock-free path; for tests.</summary>
+    internal int StatesInTable => (int)_table.StatesInTable;
+
     /// <inheritdoc />
     public ValueTask<LockHandle> LockAsync(TKey key, CancellationToken cancellationToken = default)
         => _table.AcquireAsync(key, read: false, _table.Instrumentation.DefaultTimeout, throwOnTimeout: true, cancellationToken);

@@ -112,4 +112,44 @@ public sealed class ExclusiveLockTests(ITestOutputHelper output)
         await Task.WhenAll(running);
         Specification.Assert(locks.ActiveKeys == 0 && locks.Waiters == 0, "left {0} keys and {1} waiters", locks.ActiveKeys, locks.Waiters);
     });
+
+    [Fact]
+    public void KeyedLock_HotKeyLockFree_WhileChurnEvictsIdleStates_StaysExclusive_AndLeavesNoKey() => Explore.NoBug(output, 200, async () =>
+    {
+        // One partition and more keys than a partition retains idle (16): the churn's additions sweep idle states out
+        // while the hot key is taken and released lock-free, so evictions race the hot key's chain walk and CAS.
+        var locks = new KeyedAsyncLock<int>(new LockOptions { Partitions = 1 });
+        var counter = 0;
+        var inside = 0;
+        async Task Hot()
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                using (await locks.LockAsync(0, Forever))
+                {
+                    Specification.Assert(Interlocked.Increment(ref inside) == 1, "two holders of the hot key");
+                    var read = counter;
+                    await Task.Yield();
+                    counter = read + 1;
+                    Interlocked.Decrement(ref inside);
+                }
+            }
+        }
+
+        async Task Churn()
+        {
+            for (var key = 1; key <= 18; key++)
+            {
+                using (await locks.LockAsync(key, Forever))
+                {
+                }
+            }
+        }
+
+        Task[] running = [Task.Run(Hot), Task.Run(Hot), Task.Run(Churn)];
+        await Task.WhenAll(running);
+        Specification.Assert(counter == 4, "lost update: counter is {0}, expected 4", counter);
+        Specification.Assert(locks.ActiveKeys == 0, "{0} keys left active", locks.ActiveKeys);
+        Specification.Assert(locks.Waiters == 0, "{0} waiters left", locks.Waiters);
+    });
 }

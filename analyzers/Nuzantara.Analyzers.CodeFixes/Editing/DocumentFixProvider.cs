@@ -74,6 +74,14 @@ public abstract class DocumentFixProvider : CodeFixProvider
     /// <summary>The ways to fix a diagnostic; none when its code has a shape the fix does not rewrite safely.</summary>
     internal abstract ImmutableArray<FixPlan> Plan(Diagnostic diagnostic, SyntaxNode root, SemanticModel model, Document document, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Runs once after every plan of a pass has recorded its edit, for fixes whose plans must see each other: several
+    /// guarded spans sharing one inserted lock field, or merging when they overlap.
+    /// </summary>
+    internal virtual void Complete(DocumentEditor editor)
+    {
+    }
+
     private async Task<Document> ApplyAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
@@ -100,6 +108,7 @@ public abstract class DocumentFixProvider : CodeFixProvider
             imports.UnionWith(plan.Imports);
         }
 
+        Complete(editor);
         var changed = editor.GetChangedDocument();
         return imports.Count == 0 ? changed : await Imports.AddMissingAsync(changed, imports, cancellationToken).ConfigureAwait(false);
     }

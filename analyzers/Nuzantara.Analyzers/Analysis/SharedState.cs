@@ -36,34 +36,38 @@ internal sealed class SharedReason
 
     internal SharedReasonKind Kind { get; }
 
+    /// <summary>A predicate that completes a sentence about the type or member: "is registered with AddSingleton in Program.cs".</summary>
     internal string Description { get; }
 
     /// <summary>Whether the reason needs whole-compilation facts (DI registrations), so only a compilation-end action can know it.</summary>
     internal bool NeedsWholeCompilation => Kind is SharedReasonKind.Singleton or SharedReasonKind.HostedService;
+
+    /// <summary>The reason as a sentence about its subject: <c>'PriceCache' is registered with AddSingleton in Program.cs</c>.</summary>
+    internal string About(ISymbol subject) => "'" + subject.Name + "' " + Description;
 }
 
 /// <summary>
 /// The one model of shared types that every shared-state rule asks (ARCHITECTURE §3). Created per compilation in the
 /// compilation-start action: it resolves its types once, collects DI registrations as the compilation is analysed, and
-/// answers "is this type shared, and why?" and "can this method run concurrently with its type's other members?".
+/// answers "is this type shared, and why?".
 /// </summary>
 /// <remarks>
 /// Reasons visible from the type itself (an attribute, a base type, a lock member, a static member, an option) are
 /// answered at once through <see cref="ImmediateReason(INamedTypeSymbol)"/>. Registrations (<c>AddSingleton</c>, <c>AddHostedService</c>)
-/// can sit in any file, so <see cref="FinalReason"/> may be asked only from a compilation-end action.
+/// can sit in any file, so <see cref="FinalReason"/> may be asked only from a compilation-end action. Which code of a
+/// shared type can run concurrently (confinement) is the per-type model's question: <see cref="TypeFacts"/>.
 /// </remarks>
 internal sealed class SharedState
 {
     private const string ThreadSafeAttributeName = "ThreadSafeAttribute";
-    private const string ThreadSafeAttributeNamespace = "Nuzantara.Concurrency";
 
     private readonly LockApis _apis;
     private readonly INamedTypeSymbol? _backgroundService;
     private readonly INamedTypeSymbol? _serviceCollection;
     private readonly ConcurrentDictionary<INamedTypeSymbol, SharedReason> _registered = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<INamedTypeSymbol, SharedReason?> _immediate = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableHashSet<IMethodSymbol>> _confined = new(SymbolEqualityComparer.Default);
     private readonly AnalyzerConfigOptionsProvider _options;
+    private readonly Lazy<Dictionary<INamedTypeSymbol, SharedReason>> _registeredWithBases;
 
     private SharedState(Compilation compilation, LockApis apis, AnalyzerConfigOptionsProvider options)
     {
@@ -71,7 +75,11 @@ internal sealed class SharedState
         _options = options;
         _backgroundService = compilation.GetTypeByMetadataName("Microsoft.Extensions.Hosting.BackgroundService");
         _serviceCollection = compilation.GetTypeByMetadataName("Microsoft.Extensions.DependencyInjection.IServiceCollection");
+        _registeredWithBases = new Lazy<Dictionary<INamedTypeSymbol, SharedReason>>(RegisteredWithBases, System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>Whether the compilation can register services at all; when not, <see cref="FinalReason"/> equals <see cref="ImmediateReason(INamedTypeSymbol)"/>.</summary>
+    internal bool CanRegisterServices => _serviceCollection is not null;
 
     /// <summary>Creates the model and registers the action that collects DI registrations.</summary>
     internal static SharedState Register(CompilationStartAnalysisContext context, LockApis apis)
@@ -86,87 +94,74 @@ internal sealed class SharedState
     }
 
     /// <summary>Why a type is shared, from what the type itself shows; null when nothing does.</summary>
-    internal SharedReason? ImmediateReason(INamedTypeSymbol type) => _immediate.GetOrAdd(type, ComputeImmediate);
+    internal SharedReason? ImmediateReason(INamedTypeSymbol type) => _immediate.GetOrAdd(type.OriginalDefinition, ComputeImmediate);
 
-    /// <summary>Why a type is shared, including DI registrations; ask only from a compilation-end action.</summary>
+    /// <summary>
+    /// Why a type is shared, including DI registrations of the type or of a type derived from it (whose instances run
+    /// the base type's code); ask only from a compilation-end action.
+    /// </summary>
     internal SharedReason? FinalReason(INamedTypeSymbol type)
-    {
-        for (var current = type.OriginalDefinition; current is not null; current = current.BaseType)
-        {
-            if (_registered.TryGetValue(current, out var registered))
-            {
-                return registered;
-            }
-        }
+        => _registeredWithBases.Value.TryGetValue(type.OriginalDefinition, out var registered) ? registered : ImmediateReason(type);
 
-        return ImmediateReason(type);
-    }
-
-    /// <summary>Why a member is shared: a static mutable member always is; an instance member when its type is.</summary>
-    internal SharedReason? ImmediateReason(ISymbol member)
-        => member.IsStatic && member is IFieldSymbol { IsConst: false, IsReadOnly: false } or IPropertySymbol { IsReadOnly: false }
-            ? new SharedReason(SharedReasonKind.StaticMember, "static and mutable, so every flow in the process shares it")
-            : member.ContainingType is { } type ? ImmediateReason(type) : null;
+    /// <summary>Why a member is shared on its own: a static field or auto-property (not <c>[ThreadStatic]</c>) is shared by every flow of the process.</summary>
+    internal static SharedReason? StaticReason(ISymbol member)
+        => member.IsStatic
+            && member is IFieldSymbol { IsConst: false } or IPropertySymbol
+            && !member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.ThreadStaticAttribute")
+                ? new SharedReason(SharedReasonKind.StaticMember, "is static, so every flow in the process shares it")
+                : null;
 
     /// <summary>
     /// Whether a method runs in one sequential flow only, so its writes cannot race with each other: constructors,
-    /// <c>Dispose</c>, a hosted service's <c>ExecuteAsync</c>/<c>StartAsync</c>/<c>StopAsync</c>, and private methods
-    /// called only from such methods (followed through private callers).
+    /// <c>init</c> accessors, <c>Dispose</c>, and a hosted service's <c>ExecuteAsync</c>/<c>StartAsync</c>/<c>StopAsync</c>.
     /// </summary>
-    internal bool IsConfined(IMethodSymbol method)
-    {
-        method = method.OriginalDefinition;
-        if (IsSequentialEntry(method))
-        {
-            return true;
-        }
-
-        return method.DeclaredAccessibility == Accessibility.Private
-            && method.MethodKind == MethodKind.Ordinary
-            && method.ContainingType is { } type
-            && _confined.GetOrAdd(type, ComputeConfined).Contains(method);
-    }
-
-    private static bool IsSequentialEntry(IMethodSymbol method)
+    internal static bool IsSequentialEntry(IMethodSymbol method)
         => method.MethodKind is MethodKind.Constructor or MethodKind.StaticConstructor or MethodKind.Destructor
+            || method.IsInitOnly
             || (method.Name is "Dispose" or "DisposeAsync" && method.Parameters.Length <= 1)
-            || (method.IsOverride && method.Name is "ExecuteAsync" or "StartAsync" or "StopAsync" && IsHostedService(method.ContainingType));
+            || (method.Name is "ExecuteAsync" or "StartAsync" or "StopAsync" or "StartingAsync" or "StartedAsync" or "StoppingAsync" or "StoppedAsync"
+                && (method.IsOverride || method.DeclaredAccessibility == Accessibility.Public || method.ExplicitInterfaceImplementations.Length > 0)
+                && method.ContainingType is { } type
+                && IsHostedService(type));
 
     private static bool IsHostedService(INamedTypeSymbol type)
-        => type.AllInterfaces.Any(i => i.Name == "IHostedService" && i.ContainingNamespace?.ToDisplayString() == "Microsoft.Extensions.Hosting");
+        => type.AllInterfaces.Any(i => i.Name is "IHostedService" or "IHostedLifecycleService" && i.ContainingNamespace?.ToDisplayString() == "Microsoft.Extensions.Hosting");
 
     private SharedReason? ComputeImmediate(INamedTypeSymbol type)
     {
         foreach (var candidate in TypeAndBases(type).Concat(type.AllInterfaces))
         {
-            if (candidate.GetAttributes().Any(a => a.AttributeClass is { Name: ThreadSafeAttributeName } attribute
-                && attribute.ContainingNamespace?.ToDisplayString() == ThreadSafeAttributeNamespace))
+            if (candidate.GetAttributes().Any(a => GuardedAccess.IsNuzantaraAttribute(a, ThreadSafeAttributeName)))
             {
-                return new SharedReason(SharedReasonKind.ThreadSafeAttribute, ReferenceEquals(candidate, type) ? "marked [ThreadSafe]" : $"marked [ThreadSafe] through '{candidate.Name}'");
+                return new SharedReason(SharedReasonKind.ThreadSafeAttribute, ReferenceEquals(candidate, type) ? "is marked [ThreadSafe]" : $"is marked [ThreadSafe] through '{candidate.Name}'");
             }
         }
 
         if (_backgroundService is not null && TypeAndBases(type).Skip(1).Any(b => SymbolEqualityComparer.Default.Equals(b.OriginalDefinition, _backgroundService)))
         {
-            return new SharedReason(SharedReasonKind.BackgroundService, "a BackgroundService, which runs beside the requests");
+            return new SharedReason(SharedReasonKind.BackgroundService, "is a BackgroundService, which runs beside the requests");
         }
 
-        if (LockMember(type) is { } lockMember)
+        if (InstanceLock(type) is { } lockMember)
         {
-            return new SharedReason(SharedReasonKind.TakesLock, $"it takes a lock ('{lockMember}'), so its author expects concurrent callers");
+            return new SharedReason(SharedReasonKind.TakesLock, $"takes a lock ('{lockMember}'), so its author expects concurrent callers");
         }
 
         return OptionReason(type);
     }
 
-    private string? LockMember(INamedTypeSymbol type)
+    /// <summary>
+    /// An instance lock of the type: a lock-typed instance field or property, or a <c>lock</c> statement on instance
+    /// state. A static lock guards static state only, which is shared anyway; it says nothing about the instances.
+    /// </summary>
+    private string? InstanceLock(INamedTypeSymbol type)
     {
         foreach (var member in type.GetMembers())
         {
             var memberType = member switch
             {
-                IFieldSymbol field => field.Type,
-                IPropertySymbol property => property.Type,
+                IFieldSymbol { IsStatic: false } field => field.Type,
+                IPropertySymbol { IsStatic: false } property => property.Type,
                 _ => null,
             };
             if (memberType is not null && _apis.IsLockType(memberType))
@@ -177,9 +172,19 @@ internal sealed class SharedState
 
         foreach (var reference in type.DeclaringSyntaxReferences)
         {
-            if (reference.GetSyntax().DescendantNodes().OfType<LockStatementSyntax>().FirstOrDefault() is { Expression: var locked })
+            foreach (var statement in reference.GetSyntax().DescendantNodes().OfType<LockStatementSyntax>())
             {
-                return locked.ToString();
+                var locked = statement.Expression;
+                var name = locked switch
+                {
+                    IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+                    MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: var member } => member.Identifier.ValueText,
+                    _ => null,
+                };
+                if (locked is ThisExpressionSyntax || (name is not null && type.GetMembers(name).Any(m => !m.IsStatic)))
+                {
+                    return locked.ToString();
+                }
             }
         }
 
@@ -200,7 +205,7 @@ internal sealed class SharedState
         {
             if (Matches(glob, type.Name) || Matches(glob, fullName))
             {
-                return new SharedReason(SharedReasonKind.Option, $"listed in nuzantara.shared_types ('{glob}')");
+                return new SharedReason(SharedReasonKind.Option, $"is listed in nuzantara.shared_types ('{glob}')");
             }
         }
 
@@ -216,7 +221,7 @@ internal sealed class SharedState
         var method = invocation.TargetMethod;
         var kind = method.Name switch
         {
-            "AddSingleton" or "TryAddSingleton" => SharedReasonKind.Singleton,
+            "AddSingleton" or "TryAddSingleton" or "AddKeyedSingleton" or "TryAddKeyedSingleton" => SharedReasonKind.Singleton,
             "AddHostedService" => SharedReasonKind.HostedService,
             _ => (SharedReasonKind?)null,
         };
@@ -227,11 +232,34 @@ internal sealed class SharedState
 
         var file = System.IO.Path.GetFileName(invocation.Syntax.SyntaxTree.FilePath);
         var where = string.IsNullOrEmpty(file) ? string.Empty : " in " + file;
-        var reason = new SharedReason(reasonKind, $"registered with {method.Name}{where}");
+        var reason = new SharedReason(reasonKind, $"is registered with {method.Name}{where}");
         foreach (var type in RegisteredTypes(invocation))
         {
             _registered.TryAdd(type.OriginalDefinition, reason);
         }
+    }
+
+    /// <summary>Every registered type and its bases: a base type's code runs inside the registered instance.</summary>
+    private Dictionary<INamedTypeSymbol, SharedReason> RegisteredWithBases()
+    {
+        var result = new Dictionary<INamedTypeSymbol, SharedReason>(SymbolEqualityComparer.Default);
+        foreach (var pair in _registered)
+        {
+            result[pair.Key] = pair.Value;
+        }
+
+        foreach (var pair in _registered)
+        {
+            for (var current = pair.Key.BaseType; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+            {
+                if (!result.ContainsKey(current.OriginalDefinition))
+                {
+                    result[current.OriginalDefinition] = new SharedReason(pair.Value.Kind, pair.Value.Description.Replace("is registered", $"is the base of '{pair.Key.Name}', registered"));
+                }
+            }
+        }
+
+        return result;
     }
 
     private bool ExtendsServiceCollection(IMethodSymbol method)
@@ -256,13 +284,7 @@ internal sealed class SharedState
                 continue;
             }
 
-            var value = argument.Value;
-            while (value is IConversionOperation conversion)
-            {
-                value = conversion.Operand;
-            }
-
-            switch (value)
+            switch (Unwrap(argument.Value))
             {
                 case ITypeOfOperation { TypeOperand: INamedTypeSymbol typeOperand }:
                     yield return typeOperand;
@@ -280,7 +302,8 @@ internal sealed class SharedState
                 case IObjectCreationOperation { Type: INamedTypeSymbol created }:
                     yield return created;
                     break;
-                case { Type: INamedTypeSymbol instance } when instance.TypeKind == TypeKind.Class && instance.SpecialType == SpecialType.None && argument.Parameter?.Type.TypeKind != TypeKind.Delegate:
+                case { Type: INamedTypeSymbol instance } when instance.TypeKind == TypeKind.Class && instance.SpecialType == SpecialType.None
+                    && argument.Parameter?.Type.TypeKind != TypeKind.Delegate && argument.Parameter?.Name != "serviceKey":
                     yield return instance;
                     break;
             }
@@ -295,82 +318,6 @@ internal sealed class SharedState
         }
 
         return operation;
-    }
-
-    /// <summary>Private methods of a type reached only from its sequential entries (and other such methods).</summary>
-    private ImmutableHashSet<IMethodSymbol> ComputeConfined(INamedTypeSymbol type)
-    {
-        var callers = new Dictionary<IMethodSymbol, HashSet<IMethodSymbol?>>(SymbolEqualityComparer.Default);
-        foreach (var reference in type.DeclaringSyntaxReferences)
-        {
-            foreach (var invocation in reference.GetSyntax().DescendantNodes().OfType<InvocationExpressionSyntax>())
-            {
-                if (InvokedPrivateMethod(invocation, type) is not { } callee)
-                {
-                    continue;
-                }
-
-                if (!callers.TryGetValue(callee, out var set))
-                {
-                    callers[callee] = set = new HashSet<IMethodSymbol?>(SymbolEqualityComparer.Default);
-                }
-
-                set.Add(EnclosingMethod(invocation, type));
-            }
-        }
-
-        // Fixed point: a private method is confined when every caller is a sequential entry or a confined method.
-        var confined = ImmutableHashSet.CreateBuilder<IMethodSymbol>(SymbolEqualityComparer.Default);
-        bool changed;
-        do
-        {
-            changed = false;
-            foreach (var pair in callers)
-            {
-                if (!confined.Contains(pair.Key)
-                    && pair.Value.All(caller => caller is not null && (IsSequentialEntry(caller) || confined.Contains(caller))))
-                {
-                    confined.Add(pair.Key);
-                    changed = true;
-                }
-            }
-        }
-        while (changed);
-        return confined.ToImmutable();
-    }
-
-    private static IMethodSymbol? InvokedPrivateMethod(InvocationExpressionSyntax invocation, INamedTypeSymbol type)
-    {
-        var name = invocation.Expression switch
-        {
-            IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-            MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: var member } => member.Identifier.ValueText,
-            _ => null,
-        };
-        return name is null
-            ? null
-            : type.GetMembers(name).OfType<IMethodSymbol>().FirstOrDefault(m => m.DeclaredAccessibility == Accessibility.Private && m.MethodKind == MethodKind.Ordinary);
-    }
-
-    /// <summary>The member a call sits in; null inside a lambda, which can run anywhere, any number of times.</summary>
-    private static IMethodSymbol? EnclosingMethod(SyntaxNode node, INamedTypeSymbol type)
-    {
-        foreach (var ancestor in node.Ancestors())
-        {
-            switch (ancestor)
-            {
-                case AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax:
-                    return null;
-                case ConstructorDeclarationSyntax constructor:
-                    return type.Constructors.FirstOrDefault(c => c.DeclaringSyntaxReferences.Any(r => r.Span == constructor.Span));
-                case MethodDeclarationSyntax method:
-                    return type.GetMembers(method.Identifier.ValueText).OfType<IMethodSymbol>().FirstOrDefault(m => m.DeclaringSyntaxReferences.Any(r => r.Span == method.Span));
-                case BasePropertyDeclarationSyntax or FieldDeclarationSyntax:
-                    return null;
-            }
-        }
-
-        return null;
     }
 
     private static IEnumerable<INamedTypeSymbol> TypeAndBases(INamedTypeSymbol type)

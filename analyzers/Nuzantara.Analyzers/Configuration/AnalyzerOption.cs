@@ -105,4 +105,11 @@ internal static class RuleOptions
     /// <summary>NZ1004: key types with a small, fixed set of values, whose lock dictionaries cannot grow without bound.</summary>
     internal static readonly AnalyzerOption<ImmutableArray<string>> BoundedKeyTypes =
         new("NZ1004.bounded_key_types", ImmutableArray<string>.Empty, OptionParsers.Names);
+
+    /// <summary>
+    /// NZ3003, NZ3004: the isolation level of transactions that do not state one — the database's
+    /// <c>default_transaction_isolation</c>: <c>read_committed</c> (PostgreSQL's default), <c>repeatable_read</c> or <c>serializable</c>.
+    /// </summary>
+    internal static readonly AnalyzerOption<Analysis.Sql.SqlIsolation> DefaultIsolationLevel =
+        new("nuzantara.default_isolation_level", Analysis.Sql.SqlIsolation.ReadCommitted, Analysis.Sql.SqlIsolationNames.TryParse);
 }

@@ -3,15 +3,15 @@ namespace Nuzantara.Concurrency;
 /// <summary>The one state of an unkeyed lock, which is its own partition.</summary>
 internal sealed class SingleLock : LockState, ILockGauges
 {
-    private SingleLock(LockPartition partition)
-        : base(partition)
+    private SingleLock(LockPartition partition, bool lockFree)
+        : base(partition, lockFree)
     {
     }
 
     internal static SingleLock Create(LockOptions? options, string defaultName, bool readerWriter)
     {
         var instrumentation = new LockInstrumentation(options, defaultName, readerWriter);
-        var single = new SingleLock(new LockPartition(instrumentation));
+        var single = new SingleLock(new LockPartition(instrumentation), lockFree: !readerWriter);
 
         // Only named locks report gauges: an unnamed lock per entity would make the registry grow with the entities.
         if (!string.IsNullOrEmpty(options?.Name))
@@ -38,21 +38,38 @@ internal sealed class SingleLock : LockState, ILockGauges
             return ValueTask.FromCanceled<LockHandle>(cancellationToken);
         }
 
+        // Exclusive locks: one CAS when the lock is free (see LockState). A free word never has waiters, so this
+        // cannot pass a queued waiter; any other word goes to the partition lock.
+        if (IsLockFree && TryEnterFast(Volatile.Read(ref Word), out var fast))
+        {
+            Instrumentation.RecordUncontendedWait(read);
+            return new ValueTask<LockHandle>(fast);
+        }
+
         Waiter waiter;
         lock (Partition.Sync)
         {
-            if (TryEnterLocked(read, out var handle))
+            while (true)
             {
-                Instrumentation.RecordUncontendedWait(read);
-                return new ValueTask<LockHandle>(handle);
-            }
+                if (TryEnterLocked(read, out var handle))
+                {
+                    Instrumentation.RecordUncontendedWait(read);
+                    return new ValueTask<LockHandle>(handle);
+                }
 
-            if (timeout == TimeSpan.Zero)
-            {
-                LockMetrics.Timeouts.Add(1, Instrumentation.TagsOf(read));
-                return throwOnTimeout
-                    ? ValueTask.FromException<LockHandle>(new LockTimeoutException(Instrumentation.Name, Instrumentation.ModeOf(read), TimeSpan.Zero))
-                    : default;
+                if (timeout == TimeSpan.Zero)
+                {
+                    LockMetrics.Timeouts.Add(1, Instrumentation.TagsOf(read));
+                    return throwOnTimeout
+                        ? ValueTask.FromException<LockHandle>(new LockTimeoutException(Instrumentation.Name, Instrumentation.ModeOf(read), TimeSpan.Zero))
+                        : default;
+                }
+
+                // False only if the holder released lock-free meanwhile: then try to enter again.
+                if (read || TryMarkWaitersLocked())
+                {
+                    break;
+                }
             }
 
             waiter = EnqueueLocked(read, timeout, throwOnTimeout, key: null, cancellationToken);
@@ -65,7 +82,7 @@ internal sealed class SingleLock : LockState, ILockGauges
     {
         lock (Partition.Sync)
         {
-            return read ? ReadersLocked > 0 : IsWriteHeldLocked;
+            return read ? ReadersLocked > 0 : IsWriteHeld;
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Threading.Tasks.Sources;
 
 namespace Nuzantara.Concurrency;
@@ -13,41 +12,43 @@ internal enum WaiterStatus
     Cancelled,
 }
 
-/// <summary>One pending acquisition: a reusable value-task source with its own timer and cancellation hook.</summary>
+/// <summary>One pending acquisition: a reusable value-task source with its cancellation hook.</summary>
 /// <remarks>
 /// <para>Whether a waiter is granted, times out or is cancelled is decided once, under its owner's partition lock;
 /// the task is completed afterwards, outside the lock, always asynchronously so a release never runs the next
 /// holder's code on the releasing thread.</para>
-/// <para>Waiters are pooled. A timer callback that was already dispatched for an earlier use can still arrive; it
-/// acts only if the current use's deadline has passed, which makes it harmless. The cancellation registration is
-/// disposed (which waits for a running callback) before the waiter can be reused.</para>
+/// <para>A finite timeout puts the waiter in its partition's deadline list (see <see cref="LockPartition"/>), whose
+/// one timer serves every timed waiter of the partition; the list changes only under the partition lock, together
+/// with the queues, so a waiter leaves it exactly when it is decided and no late timer can reach a reused waiter.</para>
+/// <para>Waiters are pooled. The cancellation registration is disposed (which waits for a running callback) before
+/// the waiter can be reused.</para>
 /// </remarks>
-[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "Waiters are pooled and their timer is reused across waits; an unpooled waiter's timer is stopped and collected with it.")]
 internal sealed class Waiter : IValueTaskSource<LockHandle>
 {
     private static readonly Action<object?> OnCancelled = static state => ((Waiter)state!).Owner?.Abandon((Waiter)state, WaiterStatus.Cancelled);
-    private static readonly TimerCallback OnTimer = static state => ((Waiter)state!).Owner?.Abandon((Waiter)state, WaiterStatus.TimedOut);
 
     private ManualResetValueTaskSourceCore<LockHandle> _core = new() { RunContinuationsAsynchronously = true };
-    private Timer? _timer;
-    private bool _timerArmed;
     private CancellationTokenRegistration _registration;
     private CancellationToken _cancellationToken;
     private bool _throwOnTimeout;
     private object? _key;
     private long _start;
+    private long _startTicks;
     private LockHandle _grant;
 
     internal Waiter? Next;
     internal Waiter? Previous;
+    internal Waiter? TimedNext;
+    internal Waiter? TimedPrevious;
     internal volatile LockState? Owner;
     internal WaiterStatus Status;
     internal bool IsRead;
+    internal bool IsTimed;
+
+    /// <summary>When the wait times out, in <see cref="Environment.TickCount64"/> milliseconds; only while timed.</summary>
     internal long Deadline;
 
     internal short Version => _core.Version;
-
-    internal long StartTimestamp => _start;
 
     /// <summary>Prepares the waiter for one acquisition; called under the owner's partition lock, after it was queued.</summary>
     internal void ArmLocked(LockState owner, bool read, TimeSpan timeout, bool throwOnTimeout, object? key, CancellationToken cancellationToken)
@@ -57,25 +58,15 @@ internal sealed class Waiter : IValueTaskSource<LockHandle>
         Status = WaiterStatus.Queued;
         _throwOnTimeout = throwOnTimeout;
         _key = key;
-        _start = Stopwatch.GetTimestamp();
-        if (timeout == Timeout.InfiniteTimeSpan)
-        {
-            Deadline = long.MaxValue;
-        }
-        else
-        {
-            Deadline = _start + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-            if (_timer is null)
-            {
-                // A pooled timer must not capture the first caller's execution context (and its AsyncLocals) for ever.
-                using (ExecutionContext.SuppressFlow())
-                {
-                    _timer = new Timer(OnTimer, this, Timeout.Infinite, Timeout.Infinite);
-                }
-            }
 
-            _timer.Change(timeout, Timeout.InfiniteTimeSpan);
-            _timerArmed = true;
+        // Stopwatch only for the wait-duration histogram, when someone listens.
+        _start = LockMetrics.WaitDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            // Whole milliseconds, rounded up, so the wait reported on timeout is never shorter than the timeout.
+            _startTicks = Environment.TickCount64;
+            Deadline = _startTicks + (long)Math.Ceiling(timeout.TotalMilliseconds);
+            owner.Partition.AddTimedLocked(this);
         }
 
         if (cancellationToken.CanBeCanceled)
@@ -86,23 +77,6 @@ internal sealed class Waiter : IValueTaskSource<LockHandle>
             // waiter is already queued, so the callback finds it in a consistent state.
             _registration = cancellationToken.UnsafeRegister(OnCancelled, this);
         }
-    }
-
-    /// <summary>A timer callback can fire a little early or belong to an earlier use: re-arm instead of acting.</summary>
-    internal bool DeadlinePassedLocked(long now)
-    {
-        if (now >= Deadline)
-        {
-            return true;
-        }
-
-        if (_timer is not null && Deadline != long.MaxValue)
-        {
-            var remaining = Stopwatch.GetElapsedTime(now, Deadline);
-            _timer.Change(remaining + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
-        }
-
-        return false;
     }
 
     internal void SetGrantLocked(LockHandle handle)
@@ -120,7 +94,7 @@ internal sealed class Waiter : IValueTaskSource<LockHandle>
         switch (status)
         {
             case WaiterStatus.Granted:
-                if (LockMetrics.WaitDuration.Enabled)
+                if (_start != 0 && LockMetrics.WaitDuration.Enabled)
                 {
                     LockMetrics.WaitDuration.Record(Stopwatch.GetElapsedTime(_start).TotalSeconds, tags);
                 }
@@ -135,7 +109,7 @@ internal sealed class Waiter : IValueTaskSource<LockHandle>
                     _core.SetException(new LockTimeoutException(
                         instrumentation.Name,
                         instrumentation.ModeOf(IsRead),
-                        Stopwatch.GetElapsedTime(_start),
+                        TimeSpan.FromMilliseconds(Environment.TickCount64 - _startTicks),
                         _key));
                 }
                 else
@@ -157,12 +131,6 @@ internal sealed class Waiter : IValueTaskSource<LockHandle>
 
     private void Disarm()
     {
-        if (_timerArmed)
-        {
-            _timerArmed = false;
-            _timer!.Change(Timeout.Infinite, Timeout.Infinite);
-        }
-
         // Waits for a cancellation callback that is running on another thread; that callback finds the waiter
         // already decided and returns at once, so this cannot deadlock. After this no callback can reach a reused waiter.
         _registration.Dispose();

@@ -4,7 +4,7 @@ using Nuzantara.Concurrency;
 
 namespace Nuzantara.Analyzers.Tests.Verifiers;
 
-/// <summary>The references every test compilation gets: .NET's reference pack, Nito.AsyncEx and our runtime, as users have them.</summary>
+/// <summary>The references every test compilation gets: .NET's reference pack, Nito.AsyncEx, our runtime, and the DI, hosting and logging abstractions, as users have them.</summary>
 /// <remarks>
 /// The reference pack comes from the SDK that runs the tests, and Nito.AsyncEx from this project's own restore, so
 /// tests need no package download at run time and follow whatever .NET 10 SDK the machine has.
@@ -34,8 +34,31 @@ internal static class TestReferences
         references.Add(MetadataReference.CreateFromFile(typeof(Nito.AsyncEx.AsyncLock).Assembly.Location));
         references.Add(MetadataReference.CreateFromFile(typeof(Nito.AsyncEx.AwaitableDisposable<>).Assembly.Location));
         references.Add(MetadataReference.CreateFromFile(typeof(AsyncLock).Assembly.Location));
+        references.Add(MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection).Assembly.Location));
+        references.Add(MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Hosting.BackgroundService).Assembly.Location));
+        references.Add(MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location));
+        references.AddRange(DataAccessAssemblies().Select(assembly => (MetadataReference)MetadataReference.CreateFromFile(assembly.Location)));
         return references;
     }
+
+    /// <summary>
+    /// The data-access libraries the SQL rules (NZ3003, NZ3004, NZ4001, NZ4002) read: Npgsql, Dapper, EF Core's relational
+    /// raw SQL, the cache abstractions and Polly, plus the assemblies their public signatures mention.
+    /// </summary>
+    private static IEnumerable<System.Reflection.Assembly> DataAccessAssemblies() =>
+    [
+        typeof(Npgsql.NpgsqlCommand).Assembly,
+        typeof(Dapper.SqlMapper).Assembly,
+        typeof(Microsoft.EntityFrameworkCore.DbContext).Assembly,
+        typeof(Microsoft.EntityFrameworkCore.RelationalQueryableExtensions).Assembly,
+        typeof(Microsoft.EntityFrameworkCore.DbFunctionAttribute).Assembly,
+        typeof(Microsoft.Extensions.Caching.Distributed.IDistributedCache).Assembly,
+        typeof(Microsoft.Extensions.Caching.Memory.MemoryCache).Assembly,
+        typeof(Microsoft.Extensions.Primitives.StringValues).Assembly,
+        typeof(Microsoft.Extensions.Options.IOptions<>).Assembly,
+        typeof(Polly.Policy).Assembly,
+        typeof(Polly.ResiliencePipeline).Assembly,
+    ];
 
     private static string[] FrameworkReferencePaths()
     {
