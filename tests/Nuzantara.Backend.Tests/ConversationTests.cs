@@ -59,10 +59,13 @@ public sealed class ConversationTests
         }
 
         await AssertContiguousAsync(database, "kai", "s1", 40, 20);
-        await AssertCacheEqualsDatabaseAsync(host, database, "kai", "s1");
+
+        // Saves that commit out of order drop the cached entry rather than ever cache a stale one (the next read
+        // reloads it), so the entry may be absent here; a read must then serve, and cache, exactly the database.
         var history = await client.GetOkAsync("/conversations/s1");
         Assert.Equal(40, history.GetProperty("messages").GetArrayLength());
         Assert.Equal(20, history.GetProperty("version").GetInt64());
+        await AssertCacheEqualsDatabaseAsync(host, database, "kai", "s1");
     }
 
     [Fact]
