@@ -4,7 +4,7 @@ using Nuzantara.Concurrency.Benchmarks;
 using Nuzantara.Concurrency.Benchmarks.Scenarios;
 
 // Usage (from the repository root):
-//   dotnet run -c Release --project runtime/Nuzantara.Concurrency.Benchmarks -- --quick        everything, quick job (~3 min)
+//   dotnet run -c Release --project runtime/Nuzantara.Concurrency.Benchmarks -- --quick        everything, quick job (~2 min)
 //   dotnet run -c Release --project runtime/Nuzantara.Concurrency.Benchmarks                   everything, full job
 //   dotnet run -c Release --project runtime/Nuzantara.Concurrency.Benchmarks -- --retained     the retained-memory table only
 //   dotnet run -c Release --project runtime/Nuzantara.Concurrency.Benchmarks -- --filter '*Contended*'   any BenchmarkDotNet arguments
